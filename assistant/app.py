@@ -1,0 +1,100 @@
+"""The Assistant: one object that builds the pipeline's parts from settings, lazily.
+
+The CLI, the UI and the eval all go through it, so they share one path. Collaborators
+can be passed in (tests, benchmarks); by default they are built from the settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.corpus import LoadResult, load_papers
+from assistant.errors import QuestionError
+from assistant.index.embedding import Embedder, load_embedder
+from assistant.index.ingest import IngestReport, ingest
+from assistant.index.store import Store
+from assistant.retrieve import Retriever
+from assistant.types import Hit
+
+log = logging.getLogger(__name__)
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """The question without control characters and extra spaces, or QuestionError."""
+    q = " ".join("".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in (text or "")).split())
+    if not q:
+        raise QuestionError("the question is empty; type a question about the papers")
+    if len(q) > max_chars:
+        raise QuestionError(f"the question has {len(q):,} characters; the limit is {max_chars:,}. Shorten it.")
+    return q
+
+
+class Assistant:
+    """Search, ask and summarize over one indexed collection."""
+
+    def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
+                 embedder: Embedder | None = None, llm: Any = None, progress: bool = True) -> None:
+        self.settings = settings or Settings()
+        self.progress = progress
+        self._lock = threading.RLock()
+        if store is not None:
+            self.__dict__["store"] = store
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+        if llm is not None:
+            self.__dict__["llm"] = llm
+        self._retriever: Retriever | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.settings.embedder)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings)
+
+    # ---- index ------------------------------------------------------------------------
+    def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,
+               prune: bool = False) -> tuple[LoadResult, IngestReport]:
+        """Read the files (the bundled collection by default) and bring the index up to date."""
+        loaded = load_papers(paths, fmt)
+        with self._lock:
+            report = ingest(loaded.papers, self.settings, store=self.store, embedder=self.embedder,
+                            prune=prune, progress=self.progress)
+            self._retriever = None
+        return loaded, report
+
+    def ensure_index(self) -> None:
+        """Build the bundled collection's index when the store holds none."""
+        if self.store.paper_count() == 0:
+            log.warning("No index yet: indexing the bundled collection first.")
+            self.ingest()
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                self.ensure_index()
+                self._retriever = Retriever(self.store, self.embedder, self.settings.retrieval)
+            return self._retriever
+
+    def search(self, query: str, k: int | None = None, *, mmr: bool | None = None) -> list[Hit]:
+        q = clean_question(query, self.settings.answer.max_question_chars)
+        return self.retriever.search(q, k, mmr_on=mmr)
+
+    def stats(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "papers": self.store.paper_count(),
+            "chunks": self.store.chunk_count(),
+            "embedder": s.embedder.name,
+            "store": self.store.where,
+            "index": self.store.name,
+            "chunking": s.chunking.model_dump(),
+            "retrieval": s.retrieval.model_dump(),
+        }

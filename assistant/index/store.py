@@ -1,0 +1,195 @@
+"""The vector store: Chroma, embedded (PersistentClient) or a server (HttpClient).
+
+Two collections per index: `<name>` holds chunks with their vectors, `<name>_papers`
+holds one record per fully indexed paper (its content hash and metadata). A paper's
+record is written after all its chunks, so it is the commit marker: search only shows
+chunks whose hash matches a committed paper, and an interrupted ingest never exposes a
+half-indexed paper.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.config import Settings
+from assistant.errors import IndexCorruptError, IndexMismatchError
+from assistant.types import Chunk, Paper
+
+log = logging.getLogger(__name__)
+_PAGE = 5000
+
+
+@dataclass
+class StoredChunk:
+    chunk_id: str
+    paper_id: str
+    text: str
+    position: int
+    paper_hash: str
+    distance: float = 0.0
+
+
+def connect(settings: Settings) -> Any:
+    """A Chroma client for the settings: a server when `store.chroma_url` is set, else on disk."""
+    chroma = ChromaSettings(anonymized_telemetry=False)
+    url = settings.store.chroma_url
+    try:
+        if url:
+            u = urlparse(url)
+            return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                       ssl=u.scheme == "https", settings=chroma)
+        settings.store_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store_path), settings=chroma)
+    except Exception as e:
+        where = url or settings.store_path
+        hint = "is the server running?" if url else "move the directory aside and run `assistant ingest` to rebuild"
+        raise IndexCorruptError(f"cannot open the Chroma store at {where}: {e}; {hint}") from e
+
+
+def _paper_meta(paper: Paper, paper_hash: str, n_chunks: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"title": paper.title, "hash": paper_hash, "n_chunks": n_chunks,
+                            "authors": json.dumps(list(paper.authors)), "links": json.dumps(list(paper.links)),
+                            "source": paper.source}
+    for key in ("year", "url", "venue"):
+        if getattr(paper, key) is not None:
+            meta[key] = getattr(paper, key)
+    return meta
+
+
+def _paper_from(pid: str, abstract: str, m: dict[str, Any]) -> Paper:
+    return Paper(paper_id=pid, title=m["title"], abstract=abstract, authors=tuple(json.loads(m.get("authors", "[]"))),
+                 year=m.get("year"), url=m.get("url"), venue=m.get("venue"),
+                 links=tuple(json.loads(m.get("links", "[]"))), source=m.get("source", ""))
+
+
+class Store:
+    """One index (chunks + committed papers) in Chroma, checked against the settings that made it."""
+
+    def __init__(self, settings: Settings, *, client: Any = None, create: bool = True) -> None:
+        self.settings = settings
+        self.client = client or connect(settings)
+        self.name = settings.index_name()
+        self.where = settings.store.chroma_url or str(settings.store_path)
+        wanted = {"embedder": settings.embedder.name, "chunking": json.dumps(settings.chunking.model_dump(), sort_keys=True)}
+        try:
+            if create:
+                self.chunks = self.client.get_or_create_collection(
+                    self.name, metadata=wanted, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+                self.papers_col = self.client.get_or_create_collection(self.name + "_papers", embedding_function=None)
+            else:
+                self.chunks = self.client.get_collection(self.name, embedding_function=None)
+                self.papers_col = self.client.get_collection(self.name + "_papers", embedding_function=None)
+        except Exception as e:
+            if not create and "does not exist" in str(e).lower():
+                raise
+            raise IndexCorruptError(f"cannot open index {self.name} at {self.where}: {e}; "
+                                    "move the store aside and run `assistant ingest` to rebuild") from e
+        have = dict(self.chunks.metadata or {})
+        for key, value in wanted.items():
+            if have.get(key) != value:
+                raise IndexMismatchError(
+                    f"index {self.name} at {self.where} was built with {key}={have.get(key)!r}, "
+                    f"but the settings ask for {value!r}; use the same settings or run `assistant ingest` "
+                    "with a new store path")
+
+    # ---- committed papers -------------------------------------------------------------
+    def committed(self) -> dict[str, tuple[str, int]]:
+        """paper_id -> (content hash, number of chunks) for every fully indexed paper."""
+        out = {}
+        for ids, _, metas in self._pages(self.papers_col, ["metadatas"]):
+            for pid, m in zip(ids, metas, strict=True):
+                out[pid] = (m["hash"], int(m["n_chunks"]))
+        return out
+
+    def papers(self) -> dict[str, tuple[Paper, str]]:
+        """paper_id -> (Paper, content hash) for every fully indexed paper."""
+        out = {}
+        for ids, docs, metas in self._pages(self.papers_col, ["metadatas", "documents"]):
+            for pid, doc, m in zip(ids, docs, metas, strict=True):
+                out[pid] = (_paper_from(pid, doc, m), m["hash"])
+        return out
+
+    def paper_count(self) -> int:
+        return int(self.papers_col.count())
+
+    def chunk_count(self) -> int:
+        return int(self.chunks.count())
+
+    # ---- writing ----------------------------------------------------------------------
+    def write(self, papers: list[tuple[Paper, str, list[Chunk]]], vectors: np.ndarray,
+              old_counts: dict[str, int]) -> None:
+        """Upsert the papers' chunks, drop chunks left over from a longer old version, then commit the papers."""
+        chunks = [c for _, h, cs in papers for c in cs]
+        hashes = [h for _, h, cs in papers for _ in cs]
+        if chunks:
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in chunks], embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[{"paper_id": c.paper_id, "position": c.position, "hash": h}
+                           for c, h in zip(chunks, hashes, strict=True)])
+        stale = [f"{p.paper_id}#{i}" for p, _, cs in papers for i in range(len(cs), old_counts.get(p.paper_id, 0))]
+        if stale:
+            self.chunks.delete(ids=stale)
+        self.papers_col.upsert(
+            ids=[p.paper_id for p, _, _ in papers], embeddings=[[1.0]] * len(papers),
+            documents=[p.abstract for p, _, _ in papers],
+            metadatas=[_paper_meta(p, h, len(cs)) for p, h, cs in papers])
+
+    def delete_papers(self, counts: dict[str, int]) -> None:
+        """Remove papers (record first, so none is left visible half-deleted) and their chunks."""
+        if not counts:
+            return
+        self.papers_col.delete(ids=list(counts))
+        self.chunks.delete(ids=[f"{pid}#{i}" for pid, n in counts.items() for i in range(n)])
+
+    # ---- reading ----------------------------------------------------------------------
+    def query(self, vector: np.ndarray, n: int) -> list[StoredChunk]:
+        n = min(n, self.chunk_count())
+        if n == 0:
+            return []
+        r = self.chunks.query(query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"])
+        return [StoredChunk(cid, m["paper_id"], doc, int(m["position"]), m["hash"], float(d))
+                for cid, doc, m, d in zip(r["ids"][0], r["documents"][0], r["metadatas"][0], r["distances"][0],
+                                          strict=True)]
+
+    def all_chunks(self) -> Iterator[StoredChunk]:
+        for ids, docs, metas in self._pages(self.chunks, ["documents", "metadatas"]):
+            for cid, doc, m in zip(ids, docs, metas, strict=True):
+                yield StoredChunk(cid, m["paper_id"], doc, int(m["position"]), m["hash"])
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        r = self.chunks.get(ids=chunk_ids, include=["embeddings"])
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(r["ids"], r["embeddings"], strict=True)}
+
+    @staticmethod
+    def _pages(col: Any, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        offset = 0
+        while True:
+            r = col.get(limit=_PAGE, offset=offset, include=include)
+            if not r["ids"]:
+                return
+            docs = r.get("documents") or [None] * len(r["ids"])
+            yield r["ids"], docs, r["metadatas"]
+            offset += len(r["ids"])
+
+
+def other_indexes(client: Any, name: str) -> list[tuple[str, str]]:
+    """(collection name, embedder) of the other indexes in the same store, for error messages."""
+    out = []
+    for col in client.list_collections():
+        cname = getattr(col, "name", col)
+        if cname.startswith("papers_") and not cname.endswith("_papers") and cname != name:
+            meta = client.get_collection(cname).metadata or {}
+            out.append((cname, str(meta.get("embedder"))))
+    return out

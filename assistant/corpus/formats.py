@@ -124,7 +124,7 @@ def read_csv(path: Path) -> Iterator[Record]:
 def read_bibtex(path: Path) -> Iterator[Record]:
     library = bibtexparser.parse_string(read_text(path))
     for block in library.failed_blocks:
-        yield BadRecord(str(path), block.start_line + 1, f"unparseable BibTeX: {getattr(block, 'error', block)}")
+        yield BadRecord(str(path), (block.start_line or 0) + 1, f"unparseable BibTeX: {getattr(block, 'error', block)}")
     for entry in library.entries:
         f = {k.lower(): v for k, v in entry.fields_dict.items()}
         fields = {name: f[name].value.replace("{", "").replace("}", "") if name in f else None
@@ -132,7 +132,7 @@ def read_bibtex(path: Path) -> Iterator[Record]:
         fields["id"] = fields["eprint"] or (f"doi:{fields['doi']}" if fields["doi"] else None)
         fields["authors"] = fields.pop("author")
         fields["venue"] = fields["journal"] or fields["booktitle"]
-        yield _record(fields, path, entry.start_line + 1)
+        yield _record(fields, path, (entry.start_line or 0) + 1)
 
 
 READERS: dict[str, Callable[[Path], Iterator[Record]]] = {

@@ -36,7 +36,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def retrieval_row(assistant: Assistant, q: Question) -> dict[str, Any]:
     t = time.perf_counter()
     hits = assistant.search(q.question, k=RANK_DEPTH)
-    return {"id": q.id, "kind": q.kind, "question": q.question, "gold": q.gold,
+    return {"id": q.id, "kind": q.kind, "question": q.question, "gold": q.gold, "answer_facts": q.answer_facts,
             "retrieved": [h.paper.title for h in hits],
             "retrieval_ms": round((time.perf_counter() - t) * 1000, 1)}
 
@@ -68,4 +68,11 @@ def run_eval(assistant: Assistant, questions: list[Question], out_dir: Path, *,
 
 
 def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
-    raise AssistantError("answering is not available yet; use --retrieval-only")
+    """Retrieval ranks plus the checked answer, its citations, refusal, timings and token usage."""
+    row = retrieval_row(assistant, q)
+    a = assistant.ask(q.question)
+    row.update(answer=a.text, draft=a.draft, refused=a.refused, citations=[c.title for c in a.citations],
+               sources=[s.paper.title for s in a.sources],
+               best_similarity=max((h.dense_similarity or 0.0 for s in a.sources for h in [s.hit]), default=0.0),
+               flagged=a.flagged, timings=a.timings, usage=a.usage, model=a.model)
+    return row

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
 
@@ -51,7 +52,8 @@ class LlamaCppLLM:
         with self.lock:
             ctx = self.llm._ctx.ctx
             llama_cpp.llama_perf_context_reset(ctx)
-            chunks = self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
+            chat: Any = messages
+            chunks: Any = self.llm.create_chat_completion(messages=chat, max_tokens=max_tokens, temperature=temperature,
                                                      stop=stop or [], stream=True)
             n = 0
             for chunk in chunks:

@@ -43,7 +43,7 @@ class Retriever:
         fused = rrf(dense_rank, lexical_rank, k=s.rrf_k, weights=(s.dense_weight, s.lexical_weight))
         order = sorted(fused, key=lambda pid: (-fused[pid], pid))
         passages = self._passages(dense, lexical)
-        best_sim = {}
+        best_sim: dict[str, float] = {}
         for c in dense:
             best_sim.setdefault(c.paper_id, 1.0 - c.distance)
         hits = [Hit(paper=self.papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),

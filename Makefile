@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODEL  ?= qwen2.5-coder-1.5b
+
+.PHONY: run test test-fast lint install model index browser bench bench-answers clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build (see ../shared/MODELS.md).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+model: install
+	$(BIN)/assistant models install $(MODEL)
+
+index: install
+	$(BIN)/assistant ingest
+
+run: model index
+	$(BIN)/assistant ui
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+lint: install
+	$(BIN)/ruff check assistant tests eval
+	$(BIN)/mypy assistant
+
+test: install browser lint
+	$(BIN)/assistant models install fast
+	$(BIN)/pytest -q -rs
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+bench: model
+	$(BIN)/python eval/bench_retrieval.py
+	$(BIN)/python eval/bench_answers.py --model $(MODEL)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,165 @@
+"""Ask: question -> retrieval -> evidence -> streamed answer -> checked citations.
+
+Events come in order: Sources (before generation starts), Token* (already filtered so
+an invalid [n] never shows), Done (the final Answer, every citation support-checked).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer import citations as cit
+from assistant.answer.evidence import format_sources, select_evidence
+from assistant.answer.prompts import render
+from assistant.answer.support import EmbeddingJudge, content_words
+from assistant.config import Settings
+from assistant.llm.base import LLM, Usage, complete
+from assistant.retrieve import Retriever
+from assistant.types import Answer, Citation, Hit, Source
+
+REFUSAL = "I cannot answer this from the given papers."
+_REFUSAL = re.compile(
+    r"cannot answer|can't answer|unable to answer|i don't know|i do not know|no information|"
+    r"(?:do|does) not (?:contain|provide|mention|state|specify|say|include|discuss|report)|"
+    r"not (?:mentioned|specified|provided|stated|reported|discussed)", re.I)
+
+
+@dataclass
+class SourcesEvent:
+    sources: list[Source]
+    question: str  # the standalone question actually searched
+
+
+@dataclass
+class TokenEvent:
+    text: str
+
+
+@dataclass
+class DoneEvent:
+    answer: Answer
+
+
+Event = SourcesEvent | TokenEvent | DoneEvent
+
+
+def is_refusal(text: str) -> bool:
+    first = cit.split_cited(text)[:1]
+    return bool(first and _REFUSAL.search(first[0].text)) or not text.strip()
+
+
+def rewrite(question: str, history: list[dict[str, str]], llm: LLM, settings: Settings) -> str:
+    """A standalone version of a follow-up question, from the last few turns."""
+    turns = "\n".join(f"{m['role']}: {m['content'][:400]}" for m in history[-4:])
+    out = complete(llm, [{"role": "user", "content": render("rewrite", history=turns, question=question)}],
+                   max_tokens=60, temperature=0.0)
+    out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
+    return out or question
+
+
+def claim_of(sentence: str, question: str, sources: list[Source]) -> str:
+    """What a sentence claims, for the support check: paper titles removed (they match their own source
+    trivially); a sentence that only names a paper claims that the paper answers the question."""
+    claim = sentence
+    for s in sources:
+        claim = re.sub(re.escape(s.paper.title), "this paper", claim, flags=re.I)
+    return claim if len(content_words(claim)) > 2 else f"{question} {claim}"
+
+
+def check(text: str, question: str, sources: list[Source], judge: EmbeddingJudge, settings: Settings
+          ) -> tuple[str, list[Citation], list[dict[str, object]]]:
+    """Keep citations whose source supports the sentence; attribute uncited sentences; report what changed."""
+    a = settings.answer
+    sentences = cit.split_cited(cit.keep_valid(text, len(sources)))
+    claims = [claim_of(s.text, question, sources) for s in sentences]
+    by_source = {s.n: judge.scores(claims, s.paper) for s in sources}
+    flagged: list[dict[str, object]] = []
+    support: dict[int, float] = {}
+    for i, s in enumerate(sentences):
+        kept = [n for n in s.cited if by_source[n][i] >= a.support_threshold]
+        for n in s.cited:
+            if n not in kept:
+                flagged.append({"sentence": s.text, "n": n, "support": round(by_source[n][i], 3), "action": "dropped"})
+        if not kept and sources:
+            best = max(by_source, key=lambda n: by_source[n][i])
+            if by_source[best][i] >= a.attribute_threshold:
+                kept = [best]
+                flagged.append({"sentence": s.text, "n": best, "support": round(by_source[best][i], 3),
+                                "action": "attributed"})
+            else:
+                flagged.append({"sentence": s.text, "n": None, "support": round(by_source[best][i], 3),
+                                "action": "unsupported"})
+        s.cited = kept
+        for n in kept:
+            support[n] = max(support.get(n, 0.0), by_source[n][i])
+    order = list(dict.fromkeys(n for s in sentences for n in s.cited))
+    paper = {s.n: s.paper for s in sources}
+    cites = [Citation(n, paper[n].paper_id, paper[n].title, True, round(support[n], 3)) for n in order]
+    return cit.render(sentences), cites, flagged
+
+
+def refusal(question: str, hits: list[Hit], model: str, reason: str, **kw: object) -> Answer:
+    return Answer(question=question, text=REFUSAL, refused=True, citations=[], sources=[], model=model,
+                  related=hits, flagged=[{"action": "refused", "reason": reason}], **kw)  # type: ignore[arg-type]
+
+
+def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: LLM, judge: EmbeddingJudge,
+               history: list[dict[str, str]] | None = None, k: int | None = None,
+               temperature: float | None = None) -> Iterator[Event]:
+    t0 = time.perf_counter()
+    model = llm.describe()["model"]
+    standalone = rewrite(question, history, llm, settings) if history else question
+    hits = retriever.search(standalone, k or settings.retrieval.k)
+    qvec: np.ndarray = retriever.embedder.embed([standalone])[0]
+    t_ret = time.perf_counter()
+    timings = {"retrieve_ms": round((t_ret - t0) * 1000, 1)}
+    best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
+    if best < settings.answer.refuse_below:
+        yield SourcesEvent([], standalone)
+        timings.update(ttft_ms=timings["retrieve_ms"], total_ms=round((time.perf_counter() - t0) * 1000, 1))
+        yield DoneEvent(refusal(question, hits, str(model), f"best retrieval similarity {best:.2f} is below "
+                                f"{settings.answer.refuse_below}", timings=timings, standalone_question=standalone))
+        return
+    sources = select_evidence(hits, qvec, judge, n_sentences=settings.answer.evidence_sentences,
+                              budget=settings.answer.context_tokens, count_tokens=llm.count_tokens)
+    yield SourcesEvent(sources, standalone)
+    messages = [{"role": "system", "content": render("answer_system")},
+                {"role": "user", "content": render("answer_user", sources=format_sources(sources), question=standalone)}]
+    usage, filt, raw, first = Usage(), cit.StreamFilter(len(sources)), [], None
+    for piece in llm.stream(messages, max_tokens=settings.llm.max_tokens,
+                            temperature=settings.llm.temperature if temperature is None else temperature, usage=usage):
+        raw.append(piece)
+        for out in filt.feed(piece):
+            if first is None:
+                first = time.perf_counter()
+            yield TokenEvent(out)
+    if tail := filt.flush():
+        yield TokenEvent(tail)
+    t_gen = time.perf_counter()
+    text = "".join(raw).strip()
+    timings.update(ttft_ms=round(((first or t_gen) - t0) * 1000, 1), generate_ms=round((t_gen - t_ret) * 1000, 1),
+                   llm_prompt_ms=round(usage.prompt_ms, 1), llm_generate_ms=round(usage.generate_ms, 1))
+    use = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+           "prompt_eval_tokens": usage.prompt_eval_tokens}
+    if is_refusal(text):
+        answer = refusal(question, hits, str(model), "the model found no answer in the sources", usage=use)
+    else:
+        checked, cites, flagged = check(text, standalone, sources, judge, settings)
+        if not cites:
+            answer = refusal(question, hits, str(model), "no sentence of the draft was supported by a source",
+                             usage=use)
+            answer.flagged += flagged
+        else:
+            answer = Answer(question=question, text=checked, refused=False, citations=cites, sources=sources,
+                            model=str(model), usage=use, flagged=flagged)
+    answer.sources = sources
+    answer.draft = text
+    answer.standalone_question = standalone
+    timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    answer.timings = timings
+    yield DoneEvent(answer)

@@ -1,0 +1,124 @@
+"""The citation contract: sources are numbered 1..n and cited inline as [n].
+
+Accepted forms: [1], [1][2], [1, 2], [1-3]. Numbers outside 1..n are dropped; a marker
+left with no number disappears. Answers are split into sentences, each with the set of
+sources it cites, and rendered back as text with normalised markers.
+
+    >>> parse_numbers("[1-3]")
+    [1, 2, 3]
+    >>> keep_valid("A [1, 9]. B [7].", 2)
+    'A [1]. B.'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from assistant.index.chunking import split_sentences
+
+MARKER = re.compile(r"\s*\[(\s*\d+\s*(?:(?:[-–,]|\]\s*\[)\s*\d+\s*)*)\]")
+_MAX_RANGE = 20
+
+
+def parse_numbers(marker: str) -> list[int]:
+    """Numbers in one marker's text, ranges expanded, order kept, duplicates dropped."""
+    out: list[int] = []
+    for part in re.split(r"[,\]\[]+", marker.strip("[] ")):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", part)
+        nums = range(int(m.group(1)), int(m.group(2)) + 1) if m and int(m.group(2)) - int(m.group(1)) < _MAX_RANGE \
+            else [int(x) for x in re.findall(r"\d+", part)]
+        out += [n for n in nums if n not in out]
+    return out
+
+
+def format_marker(numbers: list[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def keep_valid(text: str, n_sources: int) -> str:
+    """Text with every marker reduced to the numbers 1..n_sources (a marker with none is removed)."""
+
+    def fix(m: re.Match[str]) -> str:
+        nums = [n for n in parse_numbers(m.group(1)) if 1 <= n <= n_sources]
+        return " " + format_marker(nums) if nums else ""
+
+    return MARKER.sub(fix, text)
+
+
+@dataclass
+class Sentence:
+    text: str  # without markers
+    cited: list[int] = field(default_factory=list)
+
+
+def split_cited(text: str) -> list[Sentence]:
+    """Sentences with the numbers each cites; markers that open a sentence belong to the one before."""
+    out: list[Sentence] = []
+    for raw in split_sentences(text):
+        lead = re.match(r"^((?:\s*\[[^\]]*\])+)\s*", raw)
+        if lead and out:
+            out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
+            raw = raw[lead.end():]
+        nums = _numbers_in(raw)
+        plain = " ".join(MARKER.sub("", raw).split())
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", plain)
+        if plain:
+            out.append(Sentence(plain, nums))
+    return out
+
+
+def _numbers_in(text: str) -> list[int]:
+    out: list[int] = []
+    for m in MARKER.finditer(text):
+        out += [n for n in parse_numbers(m.group(1)) if n not in out]
+    return out
+
+
+def render(sentences: list[Sentence]) -> str:
+    """Sentences joined, each marker placed before its final punctuation: 'A claim [1][2].'"""
+    parts = []
+    for s in sentences:
+        if not s.cited:
+            parts.append(s.text)
+            continue
+        body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
+        parts.append(f"{body} {format_marker(s.cited)}{end}")
+    return " ".join(parts)
+
+
+class StreamFilter:
+    """Passes streamed text on, holding back a possible marker until it closes, then keeping valid numbers only."""
+
+    def __init__(self, n_sources: int) -> None:
+        self.n = n_sources
+        self.held = ""
+
+    def feed(self, piece: str) -> Iterator[str]:
+        self.held += piece
+        while self.held:
+            start = self.held.find("[")
+            if start < 0:
+                yield self.held
+                self.held = ""
+                return
+            if start:
+                yield self.held[:start]
+                self.held = self.held[start:]
+            end = self.held.find("]")
+            if end < 0:
+                if len(self.held) > 40 or not re.fullmatch(r"\[[\d\s,\-–\]\[]*", self.held):
+                    yield self.held[0]
+                    self.held = self.held[1:]
+                    continue
+                return
+            marker, self.held = self.held[: end + 1], self.held[end + 1 :]
+            yield keep_valid(marker, self.n).strip() if MARKER.fullmatch(marker) else marker
+
+    def flush(self) -> str:
+        out, self.held = self.held, ""
+        return out

@@ -1,0 +1,31 @@
+"""Prompt files from prompts/, rendered strictly: a missing or unused variable is an error.
+
+Variables are written $name (string.Template), so braces and JSON in a prompt need no escaping.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+
+from assistant.config import PROJECT_ROOT
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+@cache
+def load(name: str) -> string.Template:
+    path = PROMPTS_DIR / f"{name}.md"
+    return string.Template(path.read_text(encoding="utf-8").strip())
+
+
+def variables(name: str) -> set[str]:
+    return set(load(name).get_identifiers())
+
+
+def render(name: str, **values: str) -> str:
+    """The prompt with every $variable filled; KeyError for missing ones, ValueError for unknown ones."""
+    extra = set(values) - variables(name)
+    if extra:
+        raise ValueError(f"prompt {name!r} has no variable(s) {sorted(extra)}")
+    return load(name).substitute(values)

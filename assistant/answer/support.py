@@ -1,0 +1,124 @@
+"""Does a source support a sentence? An offline judge from the project's own embedder plus word overlap.
+
+score = w * (best cosine between the sentence and any sentence of the source, title included)
+      + (1 - w) * (IDF-weighted share of the sentence's content words found in the source)
+A sentence that states a number or a name (PlainMamba, ImageNet, GPT-4: a word with inner
+capitals, digits or all capitals) that the source does not contain is capped at `cap`: small
+models invent exactly such details, or pin one paper's result on another.
+
+The weights and thresholds are calibrated on eval/support_pairs.jsonl (hand-labelled pairs).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+
+from assistant.index.chunking import split_sentences
+from assistant.index.embedding import Embedder
+from assistant.types import Paper
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NAME = re.compile(r"\b(?=\w*[A-Z])(?=\w*(?:[a-z][A-Z]|[A-Z]{2}|\d))[\w-]{2,}")
+STOPWORDS = frozenset("""
+    a an the and or of to in on for with by from as at is are was were be been being this that these those it its
+    their they we our which who what how why when where does do did can could may might will would should not no
+    paper papers work study studies approach method methods propose proposes proposed show shows using use used
+    based new also than then into over such via about source sources authors author yes""".split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def names(text: str) -> set[str]:
+    """Name-like tokens, lower-cased: inner capitals, digits with letters, or acronyms.
+
+    >>> sorted(names("PlainMamba beats ViT-B on ImageNet with GPT-4 and 12 layers."))
+    ['gpt-4', 'imagenet', 'plainmamba', 'vit-b']
+    """
+    return {m.lower() for m in _NAME.findall(text) if not m.isdigit()}
+
+
+def numbers(text: str) -> set[str]:
+    return {n.lstrip("0") or "0" for n in _NUMBER.findall(text.replace(",", ""))}
+
+
+class SupportJudge(Protocol):
+    def scores(self, claims: list[str], paper: Paper) -> list[float]: ...
+
+
+class EmbeddingJudge:
+    """Sentence-level similarity with the embedder, mixed with IDF-weighted overlap; source vectors cached."""
+
+    def __init__(self, embedder: Embedder, *, weight: float = 0.3, cap: float = 0.3,
+                 corpus: Iterable[str] = ()) -> None:
+        self.embedder = embedder
+        self.weight = weight
+        self.cap = cap
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        self.fit(corpus)
+
+    def fit(self, texts: Iterable[str]) -> None:
+        """Document frequencies (by stem) for the IDF weights."""
+        for t in texts:
+            self.df.update({_stem(w) for w in content_words(t)})
+            self.n_docs += 1
+
+    def idf(self, word: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(_stem(word), 0) + 0.5))
+
+    def overlap(self, claim: str, source_text: str) -> float:
+        """IDF-weighted share of the claim's content words found in the source (6-letter prefix match)."""
+        words = content_words(claim)
+        if not words:
+            return 0.0
+        src = {_stem(w) for w in content_words(source_text)}
+        weights = {w: self.idf(w) for w in words}
+        total = sum(weights.values()) or 1.0
+        return sum(v for w, v in weights.items() if _stem(w) in src) / total
+
+    def sentences(self, paper: Paper) -> list[str]:
+        return [paper.title, *split_sentences(paper.abstract)]
+
+    def vectors(self, paper: Paper) -> np.ndarray:
+        with self._lock:
+            if paper.paper_id not in self._cache:
+                self._cache[paper.paper_id] = self.embedder.embed(self.sentences(paper))
+            return self._cache[paper.paper_id]
+
+    def scores(self, claims: list[str], paper: Paper) -> list[float]:
+        if not claims:
+            return []
+        sims = self.embedder.embed(claims) @ self.vectors(paper).T
+        text = f"{paper.title} {paper.abstract}"
+        have = numbers(text)
+        lowered = text.lower()
+        out = []
+        for i, c in enumerate(claims):
+            s = self.weight * float(sims[i].max()) + (1 - self.weight) * self.overlap(c, text)
+            if numbers(c) - have or any(n not in lowered for n in names(c)):
+                s = min(s, self.cap)
+            out.append(s)
+        return out
+
+    def best_sentences(self, query_vec: np.ndarray, paper: Paper, n: int) -> list[str]:
+        """The n abstract sentences closest to the query, in their original order."""
+        sents = self.sentences(paper)[1:]
+        sims = self.vectors(paper)[1:] @ query_vec
+        keep = sorted(np.argsort(-sims)[:n].tolist())
+        return [sents[i] for i in keep]

@@ -1,0 +1,74 @@
+"""Answers as text: the JSON object of `assistant ask --json`, a reference list, Markdown and BibTeX."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.types import Answer, Paper
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "refused": a.refused,
+        "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in a.citations],
+        "sources": [{"n": s.n, "paper_id": s.paper.paper_id, "title": s.paper.title, "score": round(s.hit.score, 6)}
+                    for s in a.sources],
+        "related": [{"paper_id": h.paper.paper_id, "title": h.paper.title} for h in a.related] if a.refused else [],
+        "flagged": a.flagged,
+        "timings": a.timings,
+        "usage": a.usage,
+        "model": a.model,
+    }
+
+
+def references(a: Answer) -> str:
+    """The numbered references of the cited sources, or the related reading of a refusal."""
+    if a.refused:
+        lines = ["The papers do not answer this. Related reading:"]
+        lines += [f"  - {h.paper.title}" for h in a.related[:5]]
+        return "\n".join(lines)
+    lines = ["References:"]
+    for c in a.citations:
+        lines.append(f"  [{c.n}] {c.title}  ({c.paper_id})")
+    dropped = [f for f in a.flagged if f.get("action") == "dropped"]
+    if dropped:
+        lines.append(f"  ({len(dropped)} citation(s) removed: the source did not support the sentence)")
+    return "\n".join(lines)
+
+
+def bibtex_key(p: Paper) -> str:
+    first = re.sub(r"[^a-z]", "", (p.authors[0].split()[-1] if p.authors else "").lower())
+    word = next((w for w in re.findall(r"[a-z]+", p.title.lower()) if len(w) > 3), "paper")
+    return f"{first or 'anon'}{p.year or ''}{word}"
+
+
+def bibtex(papers: list[Paper]) -> str:
+    def esc(s: str) -> str:
+        return s.replace("{", "\\{").replace("}", "\\}")
+
+    entries = []
+    for p in papers:
+        fields = [("title", f"{{{esc(p.title)}}}")]
+        if p.authors:
+            fields.append(("author", esc(" and ".join(p.authors))))
+        for key in ("year", "url", "venue"):
+            if getattr(p, key):
+                fields.append(("journal" if key == "venue" else key, esc(str(getattr(p, key)))))
+        fields.append(("abstract", esc(p.abstract)))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+        entries.append(f"@article{{{bibtex_key(p)},\n{body}\n}}")
+    return "\n\n".join(entries) + "\n"
+
+
+def answer_markdown(a: Answer) -> str:
+    lines = [f"**Q:** {a.question}", "", a.text, ""]
+    if a.citations:
+        lines.append("**References**")
+        lines += [f"{c.n}. {c.title}" for c in a.citations]
+    elif a.refused and a.related:
+        lines.append("**Related reading**")
+        lines += [f"- {h.paper.title}" for h in a.related[:5]]
+    return "\n".join(lines) + "\n"

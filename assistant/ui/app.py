@@ -1,0 +1,161 @@
+"""The Gradio chat UI: a thin layer over Assistant.ask_stream; formatting lives in ui/format.py.
+
+Offline: no share link, no analytics, system fonts only (no Google Fonts). One model, so
+answers queue (concurrency 1) instead of failing; Stop cancels a running answer.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent  # noqa: E402
+from assistant.app import Assistant  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
+from assistant.llm.registry import installed  # noqa: E402
+from assistant.render import bibtex  # noqa: E402
+from assistant.types import Answer  # noqa: E402
+from assistant.ui.format import answer_html, conversation_markdown, sources_html, speed_line  # noqa: E402
+
+CSS = """
+.cite { text-decoration: none; font-weight: 600; }
+.cite.attributed { border-bottom: 1px dotted; }
+.flagged { margin-top: .5em; font-size: .85em; color: #9a5b00; }
+.refusal { border-left: 4px solid #b00020; padding-left: .6em; }
+.source { border: 1px solid #ddd; border-radius: 6px; padding: .5em; margin-bottom: .5em; }
+.source.cited { border-color: #3b82f6; }
+.source-title { font-weight: 600; }
+.why { font-size: .8em; color: #666; }
+mark { background: #fff3a3; }
+"""
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+
+
+class Sessions:
+    """One Assistant per model name, sharing the store and the embedder; built on first use."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+        self.base = assistant or Assistant(settings)
+        self.by_model: dict[str, Assistant] = {settings.llm.model: self.base}
+
+    def get(self, model: str) -> Assistant:
+        if model not in self.by_model:
+            s = self.base.settings.model_copy(update={"llm": self.base.settings.llm.model_copy(update={"model": model})})
+            self.by_model = {model: Assistant(s, store=self.base.store, embedder=self.base.embedder)}
+        return self.by_model[model]
+
+
+def _history(answers: list[Answer]) -> list[dict[str, str]]:
+    turns: list[dict[str, str]] = []
+    for a in answers[-3:]:
+        turns += [{"role": "user", "content": a.question}, {"role": "assistant", "content": a.text}]
+    return turns
+
+
+def build(settings: Settings | None = None, *, assistant: Assistant | None = None) -> gr.Blocks:
+    settings = settings or (assistant.settings if assistant else Settings())
+    sessions = Sessions(settings, assistant)
+    models = installed(settings.models_dir) or [settings.llm.model]
+    default_model = settings.llm.model if settings.llm.model in models else models[0]
+
+    def describe(model: str) -> str:
+        if settings.llm.server_url:
+            return f"**Model:** {model} on {settings.llm.server_url}"
+        a = sessions.get(model)
+        if "llm" in a.__dict__:
+            d = a.llm.describe()
+            return f"**Model:** {d['model']} · {d['device']}"
+        return f"**Model:** {model} (loads on the first question)"
+
+    def ask(message: str, chat: list[dict[str, Any]], answers: list[Answer], model: str, k: int,
+            temperature: float) -> Iterator[tuple[Any, ...]]:
+        chat = [*chat, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        yield chat, gr.update(), answers, gr.update(), ""
+        try:
+            a = sessions.get(model)
+            text, sources = "", []
+            for event in a.ask_stream(message, _history(answers), k=int(k), temperature=float(temperature)):
+                if isinstance(event, SourcesEvent):
+                    sources = event.sources
+                    chat[-1]["content"] = "Reading the papers…"
+                    yield chat, sources_html(sources), answers, gr.update(), ""
+                elif isinstance(event, TokenEvent):
+                    text += event.text
+                    chat[-1]["content"] = text
+                    yield chat, gr.update(), answers, gr.update(), ""
+                elif isinstance(event, DoneEvent):
+                    ans = event.answer
+                    chat[-1]["content"] = answer_html(ans)
+                    answers = [*answers, ans]
+                    cited = {c.n for c in ans.citations}
+                    panel = sources_html(ans.sources, cited) if ans.sources else sources_html([])
+                    yield chat, panel, answers, f"{describe(model)}<br>Last answer: {speed_line(ans)}", ""
+        except AssistantError as e:
+            chat[-1]["content"] = f'<div class="error">⚠ {e}</div>'
+            yield chat, gr.update(), answers, gr.update(), ""
+
+    def export(answers: list[Answer], which: str) -> list[str] | None:
+        if not answers:
+            gr.Warning("Nothing to export yet: ask a question first.")
+            return None
+        chosen = answers if which == "conversation" else answers[-1:]
+        out = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        md = out / ("conversation.md" if which == "conversation" else "answer.md")
+        md.write_text(conversation_markdown(chosen), encoding="utf-8")
+        papers = {c.paper_id: s.paper for a in chosen for c in a.citations for s in a.sources if s.n == c.n}
+        bib = out / "cited.bib"
+        bib.write_text(bibtex(list(papers.values())), encoding="utf-8")
+        return [str(md), str(bib)]
+
+    with gr.Blocks(title="Paper assistant", analytics_enabled=False) as demo:
+        gr.Markdown("## Paper assistant\nAsk about the papers in your collection; every claim cites a paper.")
+        answers = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=480, elem_id="chat", sanitize_html=True)
+                box = gr.Textbox(label="Question", placeholder="e.g. How do vision Mamba models scan images?",
+                                 elem_id="question", lines=2)
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="send")
+                    stop = gr.Button("Stop", elem_id="stop")
+                    clear = gr.Button("Clear conversation", elem_id="clear")
+                with gr.Row():
+                    exp_all = gr.Button("Export conversation (Markdown + BibTeX)", elem_id="export-all")
+                    exp_one = gr.Button("Export last answer", elem_id="export-one")
+                files = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(sources_html([]), elem_id="sources")
+                with gr.Accordion("Settings", open=False):
+                    model = gr.Dropdown(models, value=default_model, label="Model", elem_id="model")
+                    k = gr.Slider(1, 10, value=settings.retrieval.k, step=1, label="Papers per question")
+                    temperature = gr.Slider(0.0, 1.0, value=settings.llm.temperature, step=0.05, label="Temperature")
+                info = gr.Markdown(describe(default_model), elem_id="info")
+        inputs = [box, chat, answers, model, k, temperature]
+        outputs = [chat, panel, answers, info, box]
+        ev1 = send.click(ask, inputs, outputs, concurrency_limit=1, concurrency_id="model")
+        ev2 = box.submit(ask, inputs, outputs, concurrency_limit=1, concurrency_id="model")
+        stop.click(None, None, None, cancels=[ev1, ev2])
+        clear.click(lambda: ([], sources_html([]), []), None, [chat, panel, answers], queue=False)
+        exp_all.click(lambda a: export(a, "conversation"), answers, files)
+        exp_one.click(lambda a: export(a, "answer"), answers, files)
+        model.change(describe, model, info)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+def launch(settings: Settings | None = None, *, port: int = 7860, assistant: Assistant | None = None,
+           block: bool = True) -> gr.Blocks:
+    demo = build(settings, assistant=assistant)
+    theme = gr.themes.Default(font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"])
+    demo.launch(server_name="127.0.0.1", server_port=port, share=False, inbrowser=False, theme=theme, css=CSS,
+                prevent_thread_lock=not block, show_error=False, footer_links=[], quiet=not block)
+    return demo

@@ -1,0 +1,93 @@
+"""Pure functions that turn Answers and Sources into the HTML/Markdown the UI shows.
+
+No Gradio here: these are tested without a browser.
+
+    >>> link_citations("A claim [1].", {1: "Paper T"})
+    'A claim <a class="cite" href="#src-1" title="Paper T">[1]</a>.'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from assistant.answer.citations import MARKER, parse_numbers
+from assistant.render import answer_markdown, bibtex
+from assistant.types import Answer, Source
+
+__all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "sources_html", "speed_line"]
+
+
+def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int] = frozenset()) -> str:
+    """Each [n] becomes a link to source n, with the paper's title on hover; added ones are marked."""
+
+    def link(m: re.Match[str]) -> str:
+        out = []
+        for n in parse_numbers(m.group(1)):
+            if n not in titles:
+                continue  # never show a citation that points at nothing
+            cls = "cite attributed" if n in attributed else "cite"
+            note = " (added by the support check)" if n in attributed else ""
+            out.append(f'<a class="{cls}" href="#src-{n}" title="{html.escape(titles[n] + note)}">[{n}]</a>')
+        return (" " if m.group(0).startswith(" ") else "") + "".join(out)
+
+    return MARKER.sub(link, html.escape(text, quote=False))
+
+
+def answer_html(a: Answer) -> str:
+    """The chat message for a finished answer: linked citations, support-check notes, or a refusal."""
+    if a.refused:
+        related = "".join(f"<li>{html.escape(h.paper.title)}</li>" for h in a.related[:5])
+        return (f'<div class="refusal"><strong>Not answered.</strong> {html.escape(a.text)}'
+                f'<br>Related reading:<ul>{related}</ul></div>')
+    titles = {s.n: s.paper.title for s in a.sources}
+    attributed = frozenset(int(f["n"]) for f in a.flagged if f.get("action") == "attributed" and f.get("n"))
+    body = link_citations(a.text, titles, attributed)
+    notes = []
+    for f in a.flagged:
+        if f.get("action") == "dropped":
+            notes.append(f"[{f['n']}] removed: the source does not support “{html.escape(str(f['sentence']))}”")
+        elif f.get("action") == "unsupported":
+            notes.append(f"no source supports “{html.escape(str(f['sentence']))}”")
+    if notes:
+        body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
+    return body
+
+
+def _highlight(text: str, sentences: list[str]) -> str:
+    out = html.escape(text)
+    for s in sentences:
+        esc = html.escape(s)
+        out = out.replace(esc, f"<mark>{esc}</mark>")
+    return out
+
+
+def sources_html(sources: list[Source], cited: set[int] | None = None) -> str:
+    """The sources panel: title, score, why it came up, passages with the evidence sentences highlighted, links."""
+    if not sources:
+        return '<div class="sources-empty">No sources for this question.</div>'
+    parts = []
+    for s in sources:
+        h = s.hit
+        why = f"dense #{h.dense_rank or '–'} · lexical #{h.lexical_rank or '–'} · score {h.score:.4f}"
+        links = "".join(f'<a href="{html.escape(u)}" target="_blank" rel="noopener">{html.escape(u)}</a> '
+                        for u in s.paper.links)
+        passages = "".join(f"<p>{_highlight(p.text, s.evidence)}</p>" for p in h.passages) or \
+            f"<p>{_highlight(s.paper.abstract, s.evidence)}</p>"
+        mark = " cited" if cited and s.n in cited else ""
+        parts.append(f'<div class="source{mark}" id="src-{s.n}"><div class="source-title">[{s.n}] '
+                     f'{html.escape(s.paper.title)}</div><div class="why">{why}</div>{passages}'
+                     f'{f"<div class=links>{links}</div>" if links else ""}</div>')
+    return "".join(parts)
+
+
+def speed_line(a: Answer) -> str:
+    t, u = a.timings, a.usage
+    gen_s = (t.get("total_ms", 0) - t.get("ttft_ms", 0)) / 1000
+    tps = u.get("completion_tokens", 0) / gen_s if gen_s > 0 else 0.0
+    return f"first token {t.get('ttft_ms', 0) / 1000:.1f} s · {tps:.1f} tokens/s · total {t.get('total_ms', 0) / 1000:.1f} s"
+
+
+def conversation_markdown(answers: list[Answer]) -> str:
+    """The conversation as Markdown with one numbered reference list (numbers renumbered across answers)."""
+    return "# Conversation\n\n" + "\n---\n\n".join(answer_markdown(a) for a in answers)

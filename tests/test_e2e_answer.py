@@ -1,0 +1,146 @@
+"""Cited answers from a real GGUF model (the `fast` one) over the real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from assistant import Assistant
+from assistant.answer.ask import REFUSAL, DoneEvent, SourcesEvent, TokenEvent
+from assistant.cli import main
+from assistant.config import PROJECT_ROOT
+from assistant.errors import QuestionError
+from assistant.llm.base import Usage
+
+pytestmark = pytest.mark.slow
+
+
+def test_lookup_cites_the_right_paper(answering):
+    a = answering.ask("What dataset did the authors collect for mapping natural language commands to elements "
+                      "on a web page, and how many commands does it have?")
+    assert not a.refused, a.draft
+    assert "Mapping Natural Language Commands to Web Elements" in [c.title for c in a.citations]
+    numbers = {s.n for s in a.sources}
+    assert all(c.n in numbers for c in a.citations)
+    assert a.timings["ttft_ms"] <= a.timings["total_ms"] and a.usage["completion_tokens"] > 0
+
+
+def test_unanswerable_is_refused_without_citations(answering):
+    a = answering.ask("What learning rate and batch size were used to train the Matryoshka Representation "
+                      "Learning models?")
+    assert a.refused and a.citations == [] and a.text == REFUSAL
+    assert a.related  # closest papers offered as related reading
+
+
+def test_off_topic_question_is_refused_before_the_model_runs(answering):
+    a = answering.ask("What is the best recipe for sourdough bread with a rye starter?")
+    assert a.refused and a.citations == [] and "prompt_tokens" not in a.usage
+
+
+class AddsInvalidCitation:
+    """The real model, with a citation to a source that was never given appended to its stream."""
+
+    def __init__(self, llm):
+        self.llm, self.name = llm, llm.name
+
+    def describe(self):
+        return self.llm.describe()
+
+    def count_tokens(self, text):
+        return self.llm.count_tokens(text)
+
+    def stream(self, messages, **kw) -> Iterator[str]:
+        yield from self.llm.stream(messages, **kw)
+        yield " This is also shown in [", "9", "]."
+
+
+def test_invalid_citation_never_reaches_the_output(settings, indexed, fast_llm):
+    a = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=AddsInvalidCitation(fast_llm),
+                  progress=False)
+    events = list(a.ask_stream("How does VMamba scan 2D images with selective state-space models?"))
+    assert isinstance(events[0], SourcesEvent) and events[0].sources  # sources come before any token
+    streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    answer = events[-1].answer
+    assert isinstance(events[-1], DoneEvent)
+    assert "[9]" not in streamed and "[9]" not in answer.text
+    assert all(1 <= c.n <= len(answer.sources) for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000])
+def test_bad_questions_are_clear_errors(answering, question):
+    with pytest.raises(QuestionError):
+        answering.ask(question)
+
+
+def test_follow_up_is_rewritten_before_retrieval(answering):
+    history = [{"role": "user", "content": "Which paper maps natural language commands to web page elements?"},
+               {"role": "assistant", "content": "Mapping Natural Language Commands to Web Elements [1]."}]
+    events = list(answering.ask_stream("How many commands did they collect?", history))
+    standalone = events[0].question
+    assert standalone != "How many commands did they collect?"
+    assert "command" in standalone.lower()
+
+
+def test_cli_ask_json(settings, indexed):
+    r = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "ask", "--model", "fast", "--json",
+                                  "Which benchmark tests multimodal models on abstract visual puzzles?"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert set(out) >= {"question", "answer", "refused", "citations", "sources", "timings", "usage", "model"}
+    assert set(out["timings"]) >= {"retrieve_ms", "ttft_ms", "total_ms"}
+    assert set(out["usage"]) >= {"prompt_tokens", "completion_tokens"} or out["refused"]
+    cited = {c["n"] for c in out["citations"]}
+    assert cited <= {s["n"] for s in out["sources"]}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    port = _free_port()
+    model = PROJECT_ROOT / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                             "--port", str(port), "--n_ctx", "4096", "--model_alias", "fast"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(url + "/v1/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited: {proc.stderr.read()[-2000:]!r}")
+        yield url + "/v1"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_server_backend_answers_through_a_real_local_server(settings, indexed, llama_server):
+    s = settings.model_copy(update={"llm": settings.llm.model_copy(update={"server_url": llama_server,
+                                                                           "model": "fast"})})
+    a = Assistant(s, store=indexed.store, embedder=indexed.embedder, progress=False)
+    assert a.llm.describe()["backend"] == "OpenAI-compatible server"
+    usage = Usage()
+    text = "".join(a.llm.stream([{"role": "user", "content": "Say the word hello."}], max_tokens=8,
+                                temperature=0.0, usage=usage))
+    assert text.strip() and usage.completion_tokens > 0
+    answer = a.ask("What dataset did the authors collect for mapping natural language commands to elements "
+                   "on a web page?")
+    assert answer.sources and (answer.refused or answer.citations)
+    assert all(c.n in {x.n for x in answer.sources} for c in answer.citations)

@@ -1,0 +1,101 @@
+"""Fast unit tests of pure logic: chunking, fusion, citations, prompts, settings."""
+
+import string
+
+import numpy as np
+import pytest
+
+from assistant.answer import citations as cit
+from assistant.answer.prompts import PROMPTS_DIR, render, variables
+from assistant.config import ChunkingSettings, Settings
+from assistant.index.chunking import chunk_text, encoding, split_sentences
+from assistant.retrieve.fusion import first_ranks, mmr, rrf
+
+
+def test_split_sentences_keeps_abbreviations():
+    assert split_sentences("We use e.g. the ViT. Results improve! Do they? 3 models.") == [
+        "We use e.g. the ViT.", "Results improve!", "Do they?", "3 models."]
+
+
+def test_chunks_respect_size_and_overlap():
+    s = ChunkingSettings(size_tokens=30, overlap_tokens=12)
+    text = " ".join(f"Sentence number {i} says something short." for i in range(12))
+    chunks = chunk_text(text, s)
+    enc = encoding(s.encoding)
+    assert len(chunks) > 2 and all(len(enc.encode(c)) <= 30 for c in chunks)
+    assert chunks[1].split(". ")[0] in chunks[0]  # the first sentence of a chunk repeats the previous one's tail
+    assert "Sentence number 11" in chunks[-1]
+
+
+def test_overlong_sentence_is_cut():
+    chunks = chunk_text("word " * 500, ChunkingSettings(size_tokens=50, overlap_tokens=0))
+    assert len(chunks) >= 10
+
+
+def test_rrf_and_ranks():
+    dense, lexical = first_ranks(["a", "a", "b", "c"]), first_ranks(["c", "b"])
+    assert dense == {"a": 1, "b": 2, "c": 3}
+    fused = rrf(dense, lexical, k=60)
+    assert fused["c"] == pytest.approx(1 / 63 + 1 / 61) and fused["b"] == pytest.approx(1 / 62 + 1 / 62)
+    assert max(fused, key=fused.__getitem__) == "c"
+    assert rrf(dense, lexical, k=60, weights=(1.0, 0.0))["a"] > fused["b"] - 1
+
+
+def test_mmr_prefers_diverse_items():
+    vecs = np.array([[1, 0], [1, 0], [0, 1]], dtype=float)
+    assert mmr(np.array([1.0, 0.99, 0.5]), vecs, 2, lam=0.5) == [0, 2]
+    assert mmr(np.array([1.0, 0.99, 0.5]), vecs, 2, lam=1.0) == [0, 1]
+
+
+@pytest.mark.parametrize("marker,expected", [
+    ("[1]", [1]), ("[1, 2]", [1, 2]), ("[1-3]", [1, 2, 3]), ("[1][2]", [1, 2]), ("[2,2]", [2]), ("[3–4]", [3, 4])])
+def test_citation_forms(marker, expected):
+    m = cit.MARKER.search("x " + marker)
+    assert m and cit.parse_numbers(m.group(1)) == expected
+
+
+@pytest.mark.parametrize("text,n,expected", [
+    ("A [1][2].", 2, "A [1][2]."),
+    ("A [1, 9].", 2, "A [1]."),
+    ("A [7]. B [0].", 3, "A. B."),
+    ("A [1-4].", 2, "A [1][2]."),
+    ("No citation.", 2, "No citation."),
+])
+def test_keep_valid(text, n, expected):
+    assert cit.keep_valid(text, n) == expected
+
+
+def test_split_cited_moves_leading_markers_back():
+    s = cit.split_cited("Probes work [1]. [2] They are fast. Plain one.")
+    assert [(x.text, x.cited) for x in s] == [("Probes work.", [1, 2]), ("They are fast.", []), ("Plain one.", [])]
+    assert cit.render(s) == "Probes work [1][2]. They are fast. Plain one."
+
+
+def test_stream_filter_never_lets_an_invalid_number_through():
+    f = cit.StreamFilter(2)
+    pieces = ["Hello [", "1", "] wor", "ld [9", "]. See [a] and [2,", "5]. [12"]
+    out = "".join(x for p in pieces for x in f.feed(p)) + f.flush()
+    assert "[9]" not in out and "5]" not in out and "[1]" in out and "[2]" in out and "[a]" in out
+
+
+def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
+    supplied = {"answer_system": set(), "answer_user": {"sources", "question"}, "rewrite": {"history", "question"},
+                "baseline_system": set(), "baseline_user": {"sources", "question"}}
+    on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}
+    assert on_disk == set(supplied)
+    for name, names in supplied.items():
+        assert variables(name) == names, name
+    with pytest.raises(KeyError):
+        render("answer_user", question="q")
+    with pytest.raises(ValueError):
+        render("answer_system", extra="x")
+    assert isinstance(string.Template("$a").substitute(a="1"), str)
+
+
+def test_index_name_changes_with_vector_settings_only():
+    a = Settings()
+    assert a.index_name() == Settings(retrieval={"k": 9}).index_name()
+    assert a.index_name() != Settings(chunking={"size_tokens": 100}).index_name()
+    assert a.index_name() != Settings(embedder={"name": "/some/other/model"}).index_name()
+    with pytest.raises(ValueError):
+        Settings(retrieval={"nope": 1})

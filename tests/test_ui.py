@@ -1,0 +1,103 @@
+"""The real Gradio app in headless Chromium (Debian's, driven by Playwright), with the real model and index."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant import Assistant
+from assistant.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = PROJECT_ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+QUESTION = "What dataset did the authors collect for mapping natural language commands to web page elements?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(settings, answering):
+    from assistant.ui.app import launch
+
+    port = _free_port()
+    a = Assistant(settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": answering.llm.name})}),
+                  store=answering.store, embedder=answering.embedder, llm=answering.llm, progress=False)
+    demo = launch(a.settings, port=port, assistant=a, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _ask(page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+
+
+def test_question_streams_an_answer_with_a_citation_and_sources(browser, app_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(app_url)
+    _ask(page, QUESTION)
+    page.locator("#sources .source").first.wait_for(timeout=60_000)  # filled before the answer finishes
+    cite = page.locator("#chat a.cite").first
+    cite.wait_for(timeout=180_000)
+    n = cite.inner_text().strip("[]")
+    assert cite.get_attribute("href") == f"#src-{n}"
+    assert cite.get_attribute("title")  # the paper's title on hover
+    assert page.locator(f"#sources #src-{n}").count() == 1
+    assert "Mapping Natural Language Commands to Web Elements" in page.locator("#sources").inner_text()
+    assert page.locator("#sources mark").count() > 0  # evidence sentences highlighted
+    assert "first token" in page.locator("#info").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+    hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, hosts  # nothing outside 127.0.0.1: no fonts, scripts or images from the web
+    page.close()
+
+
+def test_two_sessions_asking_at_once_both_get_answers(browser, app_url):
+    pages = [browser.new_page() for _ in range(2)]
+    for p in pages:
+        p.goto(app_url)
+    _ask(pages[0], "Which paper studies whether language models represent space and time linearly?")
+    _ask(pages[1], "Which paper proposes a benchmark of abstract visual puzzles for multimodal models?")
+    for p in pages:
+        p.locator("#chat .message-row, #chat [data-testid='bot']").last.wait_for(timeout=60_000)
+        p.wait_for_function("() => { const c = document.querySelector('#chat');"
+                            " return c && (c.querySelector('a.cite') || c.querySelector('.refusal')); }",
+                            timeout=300_000)
+        assert "Error" not in p.locator("#chat").inner_text()
+    for p in pages:
+        p.close()
+
+
+def test_empty_question_is_a_readable_message_not_a_traceback(browser, app_url):
+    page = browser.new_page()
+    page.goto(app_url)
+    _ask(page, "   ")
+    page.locator("#chat .error").wait_for(timeout=30_000)
+    text = page.locator("#chat").inner_text()
+    assert "empty" in text and "Traceback" not in text
+    page.close()

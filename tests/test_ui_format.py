@@ -1,0 +1,49 @@
+"""The UI's message formatting, without a browser."""
+
+from assistant.types import Answer, Citation, Hit, Paper, Passage, Source
+from assistant.ui.format import answer_html, conversation_markdown, link_citations, sources_html, speed_line
+
+
+def _source(n: int, title: str) -> Source:
+    p = Paper(paper_id=f"p{n}", title=title, abstract="First sentence. Key finding here.", links=("https://x.org/c",))
+    hit = Hit(paper=p, score=0.03, dense_rank=1, lexical_rank=None, dense_similarity=0.7,
+              passages=[Passage("p#0", p.abstract, 0, dense_rank=1)])
+    return Source(n=n, hit=hit, evidence=["Key finding here."])
+
+
+def test_citations_become_links_and_unknown_numbers_vanish():
+    out = link_citations("A [1]. B [2][7].", {1: "T1", 2: "T<2>"})
+    assert '<a class="cite" href="#src-1" title="T1">[1]</a>' in out
+    assert 'title="T&lt;2&gt;"' in out and "[7]" not in out
+
+
+def test_answer_html_marks_attributed_and_dropped_citations():
+    a = Answer(question="q", text="Claim [1].", refused=False, citations=[Citation(1, "p1", "T1")],
+               sources=[_source(1, "T1"), _source(2, "T2")], model="m",
+               flagged=[{"action": "attributed", "n": 1, "sentence": "Claim."},
+                        {"action": "dropped", "n": 2, "sentence": "Claim."}])
+    out = answer_html(a)
+    assert "cite attributed" in out and "[2] removed" in out
+
+
+def test_refusal_lists_related_reading():
+    a = Answer(question="q", text="I cannot answer this from the given papers.", refused=True, citations=[],
+               sources=[], model="m", related=[_source(1, "Near Paper").hit])
+    out = answer_html(a)
+    assert "refusal" in out and "Near Paper" in out
+
+
+def test_sources_panel_highlights_evidence_and_shows_why():
+    out = sources_html([_source(1, "T1")], cited={1})
+    assert 'id="src-1"' in out and "<mark>Key finding here.</mark>" in out and "dense #1" in out
+    assert "lexical #–" in out and "https://x.org/c" in out and "source cited" in out
+    assert "No sources" in sources_html([])
+
+
+def test_speed_and_markdown_export():
+    a = Answer(question="q?", text="Claim [1].", refused=False, citations=[Citation(1, "p1", "T1")],
+               sources=[_source(1, "T1")], model="m", timings={"ttft_ms": 1000, "total_ms": 3000},
+               usage={"completion_tokens": 20})
+    assert speed_line(a) == "first token 1.0 s · 10.0 tokens/s · total 3.0 s"
+    md = conversation_markdown([a])
+    assert "**Q:** q?" in md and "1. T1" in md

@@ -60,7 +60,7 @@ class AddsInvalidCitation:
 
     def stream(self, messages, **kw) -> Iterator[str]:
         yield from self.llm.stream(messages, **kw)
-        yield " This is also shown in [", "9", "]."
+        yield from (" This is also shown in [", "9", "].")
 
 
 def test_invalid_citation_never_reaches_the_output(settings, indexed, fast_llm):
@@ -94,7 +94,7 @@ def test_cli_ask_json(settings, indexed):
     r = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "ask", "--model", "fast", "--json",
                                   "Which benchmark tests multimodal models on abstract visual puzzles?"])
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output.strip().splitlines()[-1])
+    out = json.loads(r.stdout.strip().splitlines()[-1])
     assert set(out) >= {"question", "answer", "refused", "citations", "sources", "timings", "usage", "model"}
     assert set(out["timings"]) >= {"retrieve_ms", "ttft_ms", "total_ms"}
     assert set(out["usage"]) >= {"prompt_tokens", "completion_tokens"} or out["refused"]
@@ -109,12 +109,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server():
+def llama_server(tmp_path_factory):
     port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
     model = PROJECT_ROOT / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096", "--model_alias", "fast"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -124,11 +125,15 @@ def llama_server():
             except httpx.HTTPError:
                 time.sleep(0.5)
             if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {proc.stderr.read()[-2000:]!r}")
+                log.seek(0)
+                pytest.fail(f"llama_cpp.server exited: {log.read()[-2000:]}")
+        else:
+            pytest.fail("llama_cpp.server did not start within 120 s")
         yield url + "/v1"
     finally:
         proc.terminate()
         proc.wait(30)
+        log.close()
 
 
 def test_server_backend_answers_through_a_real_local_server(settings, indexed, llama_server):

@@ -20,8 +20,8 @@ from assistant.index.store import Store
 pytestmark = pytest.mark.slow
 
 PARAPHRASED = [
-    ("Which vision backbone brings selective state-space scanning to 2D images by traversing them along "
-     "four routes?", "VMamba: Visual State Space Model"),
+    ("An architecture that keeps the global receptive field and dynamic weights of ViTs but with the linear "
+     "cost of CNNs, borrowing from state space models", "VMamba: Visual State Space Model"),
     ("How can one choose pretraining text that matches a target distribution using importance weights?",
      "Data Selection for Language Models via Importance Resampling"),
     ("A dataset of tens of thousands of commands for picking the right element on a web page",
@@ -125,7 +125,7 @@ def test_cli_search_json_stats_and_bad_files(indexed, settings, tmp_path):
     base = ["--data-dir", str(settings.data_dir)]
     r = runner.invoke(main, [*base, "search", "web element grounding from commands", "-k", "3", "--json"])
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)
     assert out["query"] == "web element grounding from commands" and len(out["results"]) == 3
     assert set(out["results"][0]) == {"paper_id", "title", "score", "snippet", "dense_rank", "lexical_rank"}
     r = runner.invoke(main, [*base, "stats"])

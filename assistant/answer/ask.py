@@ -59,7 +59,11 @@ def rewrite(question: str, history: list[dict[str, str]], llm: LLM, settings: Se
     out = complete(llm, [{"role": "user", "content": render("rewrite", history=turns, question=question)}],
                    max_tokens=60, temperature=0.0)
     out = out.strip().strip('"').splitlines()[0].strip() if out.strip() else ""
-    return out or question
+    if not out or content_words(out) <= content_words(question):
+        # the model added nothing: carry the previous question's topic along instead
+        last = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        return f"{question} (context: {last[:300]})" if last else question
+    return out
 
 
 def claim_of(sentence: str, question: str, sources: list[Source]) -> str:

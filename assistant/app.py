@@ -131,3 +131,11 @@ class Assistant:
             if isinstance(event, DoneEvent):
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")
+
+    def summarize(self, topic: str, *, max_papers: int | None = None, progress: Any = None) -> Any:
+        """A cited overview of `topic` with a coverage section (see answer/summarize.py)."""
+        from assistant.answer.summarize import summarize
+
+        t = clean_question(topic, self.settings.answer.max_question_chars)
+        return summarize(t, settings=self.settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
+                         max_papers=max_papers, progress=progress)

@@ -132,6 +132,45 @@ def ask(ctx: click.Context, question: str, model: str | None, server_url: str | 
 
 
 @main.command()
+@click.argument("topic")
+@click.option("--max-papers", type=int, help="Most papers to cover (default 8).")
+@click.option("--model", help="Registry name (e.g. fast), GGUF file in models/, or path.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write Markdown here, and the cited papers' BibTeX beside it (.bib).")
+@click.pass_context
+def summarize(ctx: click.Context, topic: str, max_papers: int | None, model: str | None, as_json: bool,
+              out: Path | None) -> None:
+    """Write a cited overview of TOPIC from the collection, with a coverage section."""
+    from tqdm import tqdm
+
+    from assistant.answer.summarize import summary_markdown
+    from assistant.render import bibtex, summary_json
+
+    a = _assistant(_settings(ctx, llm={"model": model}), progress=not as_json)
+    bar = tqdm(desc="Reading papers", unit="paper", disable=as_json)
+
+    def progress(i: int, n: int, title: str) -> None:
+        bar.total = n
+        bar.set_postfix_str(title[:40])
+        bar.update(1)
+
+    result = a.summarize(topic, max_papers=max_papers, progress=progress)
+    bar.close()
+    md = summary_markdown(result)
+    if out:
+        out.write_text(md, encoding="utf-8")
+        papers = {s.paper.paper_id: s.paper for s in result.sources}
+        out.with_suffix(".bib").write_text(bibtex([papers[c.paper_id] for c in result.citations]), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(summary_json(result)))
+    else:
+        click.echo(md)
+        if out:
+            click.echo(f"Wrote {out} and {out.with_suffix('.bib')}", err=True)
+
+
+@main.command()
 @click.option("--port", type=int, default=7860, show_default=True)
 @click.option("--model", help="Model to start with.")
 @click.pass_context

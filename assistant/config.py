@@ -71,6 +71,14 @@ class AnswerSettings(_Section):
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
 
 
+class SummarySettings(_Section):
+    max_papers: int = Field(8, ge=1, le=50, description="Most papers in one summary.")
+    pool: int = Field(30, ge=5, description="Papers retrieved before the relevance bar.")
+    min_similarity: float = Field(0.40, description="Dense similarity a paper needs to count as on the topic.")
+    margin: float = Field(0.15, description="...and at most this far below the best paper's similarity.")
+    max_tokens: int = Field(350, ge=50, description="Most tokens in the synthesis.")
+
+
 class Settings(BaseSettings):
     """Every setting of the assistant, by stage."""
 
@@ -84,6 +92,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
+    summary: SummarySettings = SummarySettings()
 
     @property
     def store_path(self) -> Path:

@@ -24,6 +24,12 @@ def answer_json(a: Answer) -> dict[str, Any]:
     }
 
 
+def summary_json(s: Any) -> dict[str, Any]:
+    return {"topic": s.topic, "summary": s.text,
+            "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in s.citations],
+            "considered": s.considered, "coverage": s.coverage, "timings": s.timings, "model": s.model}
+
+
 def references(a: Answer) -> str:
     """The numbered references of the cited sources, or the related reading of a refusal."""
     if a.refused:

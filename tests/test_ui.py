@@ -101,3 +101,15 @@ def test_empty_question_is_a_readable_message_not_a_traceback(browser, app_url):
     text = page.locator("#chat").inner_text()
     assert "empty" in text and "Traceback" not in text
     page.close()
+
+
+def test_summarize_mode_shows_progress_then_a_cited_summary(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.get_by_label("Summarize a topic").check()
+    _ask(page, "sparse autoencoders for interpreting language model features")
+    page.locator("#chat .summary").wait_for(timeout=300_000)
+    assert page.locator("#chat .summary a.cite").count() > 0
+    assert "Coverage" in page.locator("#chat .summary").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "ui-summary.png"), full_page=True)
+    page.close()

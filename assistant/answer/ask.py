@@ -85,6 +85,8 @@ def check(text: str, question: str, sources: list[Source], judge: EmbeddingJudge
     flagged: list[dict[str, object]] = []
     support: dict[int, float] = {}
     for i, s in enumerate(sentences):
+        if len(content_words(s.text)) < 3 and not s.cited:
+            continue  # a heading or a connective, not a claim
         kept = [n for n in s.cited if by_source[n][i] >= a.support_threshold]
         for n in s.cited:
             if n not in kept:

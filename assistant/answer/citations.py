@@ -88,7 +88,11 @@ def render(sentences: list[Sentence]) -> str:
             continue
         body, end = (s.text[:-1], s.text[-1]) if s.text[-1:] in ".!?" else (s.text, "")
         parts.append(f"{body} {format_marker(s.cited)}{end}")
-    return " ".join(parts)
+    text = ""
+    for s, part in zip(sentences, parts, strict=True):
+        sep = "\n\n" if text and s.text.startswith("**") else " " if text else ""
+        text += sep + part
+    return text
 
 
 class StreamFilter:

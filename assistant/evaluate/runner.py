@@ -70,6 +70,12 @@ def run_eval(assistant: Assistant, questions: list[Question], out_dir: Path, *,
 def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
     """Retrieval ranks plus the checked answer, its citations, refusal, timings and token usage."""
     row = retrieval_row(assistant, q)
+    if q.kind == "topic":
+        s = assistant.summarize(q.question)
+        row.update(answer=s.text, draft="", refused=not s.citations, citations=[c.title for c in s.citations],
+                   sources=[x.paper.title for x in s.sources], considered=s.considered, flagged=s.flagged,
+                   timings=s.timings, usage={}, model=s.model)
+        return row
     a = assistant.ask(q.question)
     row.update(answer=a.text, draft=a.draft, refused=a.refused, citations=[c.title for c in a.citations],
                sources=[s.paper.title for s in a.sources],

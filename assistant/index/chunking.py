@@ -18,7 +18,7 @@ import tiktoken
 from assistant.config import ChunkingSettings
 from assistant.types import Chunk, Paper
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))\s+(?=[\"'(\[*]*[A-Z0-9])|\n+")
 
 
 def split_sentences(text: str) -> list[str]:

@@ -50,7 +50,7 @@ class Retriever:
                     lexical_rank=lexical_rank.get(pid), dense_similarity=best_sim.get(pid),
                     passages=passages[pid][: s.passages_per_paper]) for pid in order]
         if mmr_on if mmr_on is not None else s.mmr:
-            return self._diversify(hits, k)
+            return self.diversify(hits, k)
         return hits[:k]
 
     def _passages(self, dense: list[StoredChunk], lexical: list[tuple[StoredChunk, float]]) -> dict[str, list[Passage]]:
@@ -66,7 +66,8 @@ class Retriever:
             out.setdefault(p.chunk_id.rsplit("#", 1)[0], []).append(p)
         return out
 
-    def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
+    def diversify(self, hits: list[Hit], k: int) -> list[Hit]:
+        """k of the hits picked by MMR over their best passages' vectors."""
         pool = hits[: max(3 * k, 20)]
         vecs = self.store.vectors([h.passages[0].chunk_id for h in pool])
         mat = np.stack([vecs[h.passages[0].chunk_id] for h in pool])

@@ -7,7 +7,9 @@ answers queue (concurrency 1) instead of failing; Stop cancels a running answer.
 from __future__ import annotations
 
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,13 @@ from assistant.errors import AssistantError  # noqa: E402
 from assistant.llm.registry import installed  # noqa: E402
 from assistant.render import bibtex  # noqa: E402
 from assistant.types import Answer  # noqa: E402
-from assistant.ui.format import answer_html, conversation_markdown, sources_html, speed_line  # noqa: E402
+from assistant.ui.format import (  # noqa: E402
+    answer_html,
+    conversation_markdown,
+    sources_html,
+    speed_line,
+    summary_html,
+)
 
 CSS = """
 .cite { text-decoration: none; font-weight: 600; }
@@ -75,11 +83,41 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
             return f"**Model:** {d['model']} · {d['device']}"
         return f"**Model:** {model} (loads on the first question)"
 
+    def summarize(message: str, chat: list[dict[str, Any]], answers: list[Any], model: str
+                  ) -> Iterator[tuple[Any, ...]]:
+        """Runs the summary in a thread and streams the map step's progress into the chat."""
+        a = sessions.get(model)
+        events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def work() -> None:
+            try:
+                events.put(("done", a.summarize(message, progress=lambda i, n, t: events.put(("map", (i, n, t))))))
+            except AssistantError as e:
+                events.put(("error", e))
+
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            kind, value = events.get()
+            if kind == "map":
+                i, n, title = value
+                chat[-1]["content"] = f"Reading paper {i} of {n}: {title}"
+                yield chat, gr.update(), answers, gr.update(), ""
+            elif kind == "error":
+                raise value
+            else:
+                chat[-1]["content"] = summary_html(value)
+                yield chat, sources_html(value.sources, {c.n for c in value.citations}), [*answers, value], \
+                    f"{describe(model)}<br>Last summary: {value.timings['total_ms'] / 1000:.1f} s", ""
+                return
+
     def ask(message: str, chat: list[dict[str, Any]], answers: list[Answer], model: str, k: int,
-            temperature: float) -> Iterator[tuple[Any, ...]]:
+            temperature: float, mode: str = "Ask") -> Iterator[tuple[Any, ...]]:
         chat = [*chat, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         yield chat, gr.update(), answers, gr.update(), ""
         try:
+            if mode == "Summarize a topic":
+                yield from summarize(message, chat, answers, model)
+                return
             a = sessions.get(model)
             text, sources = "", []
             for event in a.ask_stream(message, _history(answers), k=int(k), temperature=float(temperature)):
@@ -123,8 +161,9 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
                 chat = gr.Chatbot(label="Conversation", height=480, elem_id="chat", sanitize_html=True)
                 box = gr.Textbox(label="Question", placeholder="e.g. How do vision Mamba models scan images?",
                                  elem_id="question", lines=2)
+                mode = gr.Radio(["Ask", "Summarize a topic"], value="Ask", label="Mode", elem_id="mode")
                 with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="send")
+                    send = gr.Button("Send", variant="primary", elem_id="send")
                     stop = gr.Button("Stop", elem_id="stop")
                     clear = gr.Button("Clear conversation", elem_id="clear")
                 with gr.Row():
@@ -139,7 +178,7 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
                     k = gr.Slider(1, 10, value=settings.retrieval.k, step=1, label="Papers per question")
                     temperature = gr.Slider(0.0, 1.0, value=settings.llm.temperature, step=0.05, label="Temperature")
                 info = gr.Markdown(describe(default_model), elem_id="info")
-        inputs = [box, chat, answers, model, k, temperature]
+        inputs = [box, chat, answers, model, k, temperature, mode]
         outputs = [chat, panel, answers, info, box]
         ev1 = send.click(ask, inputs, outputs, concurrency_limit=1, concurrency_id="model")
         ev2 = box.submit(ask, inputs, outputs, concurrency_limit=1, concurrency_id="model")

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from assistant.answer.citations import MARKER, parse_numbers
 from assistant.render import answer_markdown, bibtex
 from assistant.types import Answer, Source
 
-__all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "sources_html", "speed_line"]
+_BOLD = re.compile(r"[*][*](.+?)[*][*]")
+
+__all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "sources_html", "speed_line",
+           "summary_html"]
 
 
 def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int] = frozenset()) -> str:
@@ -54,6 +58,19 @@ def answer_html(a: Answer) -> str:
     return body
 
 
+def summary_html(summary: Any) -> str:
+    """A topic summary: themed paragraphs with linked citations, then the coverage section."""
+    titles = {src.n: src.paper.title for src in summary.sources}
+    attributed = frozenset(int(f["n"]) for f in summary.flagged if f.get("action") == "attributed" and f.get("n"))
+    paragraphs = [link_citations(p, titles, attributed) for p in summary.text.split("\n\n")]
+    body = "".join("<p>" + _BOLD.sub(r"<strong>\1</strong>", p) + "</p>" for p in paragraphs)
+    c = summary.coverage
+    left = "".join(f"<li>{html.escape(x['title'])} ({html.escape(x['why'])})</li>" for x in c["relevant_not_cited"])
+    return (f'<div class="summary">{body}<div class="coverage"><strong>Coverage.</strong> '
+            f"{c['considered']} papers considered, {len(c['cited'])} cited."
+            f"{f'<br>Relevant but not cited:<ul>{left}</ul>' if left else ''}</div></div>")
+
+
 def _highlight(text: str, sentences: list[str]) -> str:
     out = html.escape(text)
     for s in sentences:
@@ -88,6 +105,9 @@ def speed_line(a: Answer) -> str:
     return f"first token {t.get('ttft_ms', 0) / 1000:.1f} s · {tps:.1f} tokens/s · total {t.get('total_ms', 0) / 1000:.1f} s"
 
 
-def conversation_markdown(answers: list[Answer]) -> str:
-    """The conversation as Markdown with one numbered reference list (numbers renumbered across answers)."""
-    return "# Conversation\n\n" + "\n---\n\n".join(answer_markdown(a) for a in answers)
+def conversation_markdown(items: list[Any]) -> str:
+    """The conversation as Markdown: each answer or summary with its own numbered references."""
+    from assistant.answer.summarize import summary_markdown
+
+    return "# Conversation\n\n" + "\n---\n\n".join(
+        answer_markdown(x) if isinstance(x, Answer) else summary_markdown(x) for x in items)

@@ -77,7 +77,8 @@ def claim_of(sentence: str, question: str, sources: list[Source]) -> str:
 
 def check(text: str, question: str, sources: list[Source], judge: EmbeddingJudge, settings: Settings
           ) -> tuple[str, list[Citation], list[dict[str, object]]]:
-    """Keep citations whose source supports the sentence; attribute uncited sentences; report what changed."""
+    """Keep citations whose source supports the sentence; attribute an uncited sentence to the source that
+    clearly supports it, or drop it; report every change in `flagged`."""
     a = settings.answer
     sentences = cit.split_cited(cit.keep_valid(text, len(sources)))
     claims = [claim_of(s.text, question, sources) for s in sentences]
@@ -100,9 +101,11 @@ def check(text: str, question: str, sources: list[Source], judge: EmbeddingJudge
             else:
                 flagged.append({"sentence": s.text, "n": None, "support": round(by_source[best][i], 3),
                                 "action": "unsupported"})
+                s.text = ""  # a claim no source supports is not shown
         s.cited = kept
         for n in kept:
             support[n] = max(support.get(n, 0.0), by_source[n][i])
+    sentences = [s for s in sentences if s.text]
     order = list(dict.fromkeys(n for s in sentences for n in s.cited))
     paper = {s.n: s.paper for s in sources}
     cites = [Citation(n, paper[n].paper_id, paper[n].title, True, round(support[n], 3)) for n in order]

@@ -52,7 +52,7 @@ def answer_html(a: Answer) -> str:
         if f.get("action") == "dropped":
             notes.append(f"[{f['n']}] removed: the source does not support “{html.escape(str(f['sentence']))}”")
         elif f.get("action") == "unsupported":
-            notes.append(f"no source supports “{html.escape(str(f['sentence']))}”")
+            notes.append(f"removed “{html.escape(str(f['sentence']))}”: no source supports it")
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body
@@ -89,8 +89,10 @@ def sources_html(sources: list[Source], cited: set[int] | None = None) -> str:
         why = f"dense #{h.dense_rank or '–'} · lexical #{h.lexical_rank or '–'} · score {h.score:.4f}"
         links = "".join(f'<a href="{html.escape(u)}" target="_blank" rel="noopener">{html.escape(u)}</a> '
                         for u in s.paper.links)
-        passages = "".join(f"<p>{_highlight(p.text, s.evidence)}</p>" for p in h.passages) or \
-            f"<p>{_highlight(s.paper.abstract, s.evidence)}</p>"
+        best = h.passages[0].text if h.passages else s.paper.abstract
+        if not any(e in best for e in s.evidence):
+            best = " … ".join(s.evidence)
+        passages = f"<p>{_highlight(best, s.evidence)}</p>"
         mark = " cited" if cited and s.n in cited else ""
         parts.append(f'<div class="source{mark}" id="src-{s.n}"><div class="source-title">[{s.n}] '
                      f'{html.escape(s.paper.title)}</div><div class="why">{why}</div>{passages}'

@@ -249,23 +249,67 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"{key:>10}: {json.dumps(value) if isinstance(value, dict) else value}")
 
 
-@main.command("eval")
+@main.group("eval", invoke_without_command=True)
 @click.option("--questions", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               default=Path("eval/questions.jsonl"), show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Run directory to write (or resume).")
 @click.option("--retrieval-only", is_flag=True, help="Only retrieve; no model needed.")
+@click.option("--model", help="Model for the answers.")
 @click.option("--limit", type=int, help="Only the first N questions.")
+@click.option("--rescore", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Recompute metrics and report of a run from its results.jsonl; no model runs.")
+@click.option("--compare", nargs=2, type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Print a regression table between two runs.")
 @click.pass_context
-def eval_cmd(ctx: click.Context, questions: Path, out: Path, retrieval_only: bool, limit: int | None) -> None:
-    """Run an eval set; write results.jsonl, metrics.json and report.md to OUT."""
-    from assistant.evaluate.questions import load_questions
-    from assistant.evaluate.report import retrieval_table
-    from assistant.evaluate.runner import run_eval
+def eval_cmd(ctx: click.Context, questions: Path, out: Path | None, retrieval_only: bool, model: str | None,
+             limit: int | None, rescore: Path | None, compare: tuple[Path, Path] | None) -> None:
+    """Run an eval set; write results.jsonl, metrics.json, report.md and plots to OUT."""
+    from assistant.evaluate.report import answer_table, retrieval_table
 
-    qs = load_questions(questions)[:limit]
-    metrics = run_eval(_assistant(_settings(ctx)), qs, out, retrieval_only=retrieval_only)
+    if ctx.invoked_subcommand:
+        return
+    if compare:
+        from assistant.evaluate.compare import compare as compare_runs
+
+        click.echo(compare_runs(*compare))
+        return
+    a = _assistant(_settings(ctx.parent, llm={"model": model}))  # type: ignore[arg-type]
+    if rescore:
+        from assistant.evaluate.runner import rescore as rescore_run
+
+        metrics = rescore_run(a, rescore)
+        out = rescore
+    else:
+        if out is None:
+            raise click.UsageError("--out DIR is required (or --rescore DIR / --compare A B)")
+        from assistant.evaluate.questions import load_questions
+        from assistant.evaluate.runner import run_eval
+
+        metrics = run_eval(a, load_questions(questions)[:limit], out, retrieval_only=retrieval_only)
     click.echo(retrieval_table(metrics))
+    if "answers" in metrics:
+        click.echo(answer_table(metrics))
     click.echo(f"Wrote {out / 'results.jsonl'}, metrics.json and report.md")
+
+
+@eval_cmd.command("generate")
+@click.option("--n", "n", type=int, default=50, show_default=True, help="Questions to write.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("eval/generated.jsonl"),
+              show_default=True)
+@click.option("--model", help="Model that writes the questions.")
+@click.pass_context
+def eval_generate(ctx: click.Context, n: int, out: Path, model: str | None) -> None:
+    """Write candidate lookup questions from your own collection, for you to review."""
+    from tqdm import tqdm
+
+    from assistant.evaluate.generate import generate
+
+    a = _assistant(_settings(ctx.parent.parent, llm={"model": model}))  # type: ignore[union-attr, arg-type]
+    papers = [p for p, _ in a.retriever.papers.values()]
+    with out.open("w", encoding="utf-8") as f:
+        for row in tqdm(generate(papers, a.llm, n), total=min(n, len(papers)), desc="Writing questions"):
+            f.write(json.dumps(row) + "\n")
+    click.echo(f"Wrote {out}: review each question (needs_review, copies_title) before using it as an eval set.")
 
 
 if __name__ == "__main__":

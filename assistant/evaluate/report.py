@@ -28,13 +28,23 @@ def retrieval_table(metrics: dict[str, Any]) -> str:
                           for k, v in lines)
 
 
-ANSWER_METRICS = ("n", "citation_precision", "citation_recall", "refusal_recall", "false_refusal_rate",
-                  "fact_coverage", "ttft_p50_ms", "ttft_p95_ms", "total_p50_ms", "prompt_tokens_mean")
+ANSWER_METRICS = ("n", "citation_validity", "alce_citation_recall", "alce_citation_precision", "citation_precision",
+                  "citation_recall", "refusal_recall", "refusal_precision", "false_refusal_rate", "fact_coverage",
+                  "retrieve_p50_ms", "ttft_p50_ms", "ttft_p95_ms", "total_p50_ms", "total_p95_ms", "prompt_tokens_mean",
+                  "completion_tokens_mean")
 ANSWER_DEFINITIONS = """\
+- **citation_validity**: share of the model's draft citation numbers that point at a source it was given (invalid
+  ones are removed before anything is shown, so the final answers are always 1.0).
+- **alce_citation_recall**: share of answer sentences whose cited sources (up to 3) together support them, by the
+  support judge (embedding similarity + IDF word overlap, threshold calibrated on eval/support_pairs.jsonl).
+- **alce_citation_precision**: share of citations that are relevant: a citation is irrelevant when it fails alone
+  and the other citations of the sentence still support it (ALCE).
 - **citation_precision**: cited papers that are gold papers, over all citations (citations on unanswerables count
   as wrong).
 - **citation_recall**: per answerable question, share of its gold papers cited; averaged.
-- **refusal_recall**: share of unanswerable questions refused. **false_refusal_rate**: share of answerable ones refused.
+- **refusal_recall**: share of unanswerable questions refused; **refusal_precision**: share of refusals that were on
+  unanswerable questions; **false_refusal_rate**: share of answerable questions refused.
+- **citation_recall** on topic rows is the summary's topic recall (gold papers on the topic that it cites).
 - **fact_coverage**: share of a question's answer facts whose content words (>= 60%) appear in the answer.
 - **ttft**: time from the question to the first streamed token; total: to the checked answer.
 """
@@ -53,9 +63,68 @@ def write_report(out_dir: Path, rows: list[dict[str, Any]], metrics: dict[str, A
             "## Retrieval\n", retrieval_table(metrics), "\n", DEFINITIONS]
     if "answers" in metrics:
         text += ["\n## Answers\n", answer_table(metrics), "\n", ANSWER_DEFINITIONS]
+        text += ["\n## Plots\n\n"] + [f"![{name}]({name}.png)\n\n" for name in plots(out_dir, rows, metrics)]
     if misses:
         text.append("\n## Retrieval misses (no gold paper in the top 5)\n")
         text += [f"- `{r['id']}` {r['question']} — gold: {'; '.join(r['gold'])}\n" for r in misses]
     path = out_dir / "report.md"
     path.write_text("".join(text), encoding="utf-8")
     return path
+
+
+def plots(out_dir: Path, rows: list[dict[str, Any]], metrics: dict[str, Any]) -> list[str]:
+    """PNG plots beside the report: per-kind scores, latency distribution, refusal-score calibration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    kinds = [k for k, v in metrics["answers"]["by_kind"].items() if v["n"]]
+    series = {"hit@5": [metrics["retrieval"]["by_kind"].get(k, {}).get("hit@5") for k in kinds],
+              "citation recall (gold)": [metrics["answers"]["by_kind"][k]["citation_recall"] for k in kinds],
+              "ALCE citation precision": [metrics["answers"]["by_kind"][k]["alce_citation_precision"] for k in kinds],
+              "refused": [metrics["answers"]["by_kind"][k]["refusal_recall"]
+                          or metrics["answers"]["by_kind"][k]["false_refusal_rate"] for k in kinds]}
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(series)
+    for i, (label, vals) in enumerate(series.items()):
+        ax.bar([x + i * width for x in range(len(kinds))], [v or 0 for v in vals], width, label=label)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(kinds))], kinds)
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Scores per question kind")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out_dir / "scores_by_kind.png", dpi=110)
+    plt.close(fig)
+    names.append("scores_by_kind")
+
+    ttft = [r["timings"]["ttft_ms"] / 1000 for r in rows if (r.get("timings") or {}).get("ttft_ms") and r.get("draft")]
+    total = [r["timings"]["total_ms"] / 1000 for r in rows if (r.get("timings") or {}).get("total_ms")]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.hist([ttft, total], bins=20, label=["time to first token", "total"])
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("questions")
+    ax.set_title("Latency")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "latency.png", dpi=110)
+    plt.close(fig)
+    names.append("latency")
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for label, pick, color in (("answerable", lambda r: bool(r.get("gold")), "tab:blue"),
+                               ("unanswerable", lambda r: not r.get("gold"), "tab:red")):
+        pts = [(r.get("best_similarity", 0.0), 1 if r.get("refused") else 0) for r in rows
+               if pick(r) and r.get("kind") != "topic" and "best_similarity" in r]
+        ax.scatter([p[0] for p in pts], [p[1] + (0.06 if label == "unanswerable" else -0.06) for p in pts],
+                   label=label, color=color, alpha=0.6)
+    ax.set_yticks([0, 1], ["answered", "refused"])
+    ax.set_xlabel("best retrieval similarity of the question")
+    ax.set_title("Refusal calibration: who was refused, by retrieval score")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "refusal_calibration.png", dpi=110)
+    plt.close(fig)
+    names.append("refusal_calibration")
+    return names

@@ -61,9 +61,27 @@ def run_eval(assistant: Assistant, questions: list[Question], out_dir: Path, *,
             f.flush()
     order = [q.id for q in questions]
     final = [rows[i] for i in order if i in rows]
-    metrics = score_rows(final, answers=not retrieval_only)
+    return rescore(assistant, out_dir, final, answers=not retrieval_only)
+
+
+def rescore(assistant: Assistant, out_dir: Path, rows: list[dict[str, Any]] | None = None, *,
+            answers: bool | None = None) -> dict[str, Any]:
+    """Metrics, metrics.json and report.md from the cached rows; no model runs."""
+    if rows is None:
+        rows = read_rows(out_dir / "results.jsonl")
+        if not rows:
+            raise AssistantError(f"no results in {out_dir / 'results.jsonl'}")
+    answers = any("answer" in r for r in rows) if answers is None else answers
+    judge = papers = None
+    if answers:
+        from assistant.evaluate.alce import embedding_judge
+
+        judge = embedding_judge(assistant.judge)
+        papers = {pid: p for pid, (p, _) in assistant.retriever.papers.items()}
+    metrics = score_rows(rows, answers=answers, judge=judge, papers=papers,
+                         threshold=assistant.settings.answer.support_threshold)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    write_report(out_dir, final, metrics)
+    write_report(out_dir, rows, metrics)
     return metrics
 
 
@@ -73,12 +91,13 @@ def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
     if q.kind == "topic":
         s = assistant.summarize(q.question)
         row.update(answer=s.text, draft="", refused=not s.citations, citations=[c.title for c in s.citations],
-                   sources=[x.paper.title for x in s.sources], considered=s.considered, flagged=s.flagged,
+                   sources=[x.paper.title for x in s.sources], source_ids=[x.paper.paper_id for x in s.sources],
+                   considered=s.considered, flagged=s.flagged,
                    timings=s.timings, usage={}, model=s.model)
         return row
     a = assistant.ask(q.question)
     row.update(answer=a.text, draft=a.draft, refused=a.refused, citations=[c.title for c in a.citations],
-               sources=[s.paper.title for s in a.sources],
+               sources=[s.paper.title for s in a.sources], source_ids=[s.paper.paper_id for s in a.sources],
                best_similarity=max((h.dense_similarity or 0.0 for s in a.sources for h in [s.hit]), default=0.0),
                flagged=a.flagged, timings=a.timings, usage=a.usage, model=a.model)
     return row

@@ -17,7 +17,8 @@ def _retrieval(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def score_rows(rows: list[dict[str, Any]], *, answers: bool = False) -> dict[str, Any]:
+def score_rows(rows: list[dict[str, Any]], *, answers: bool = False, judge: Any = None,
+               papers: dict[str, Any] | None = None, threshold: float = 0.58) -> dict[str, Any]:
     """{"overall": {...}, "by_kind": {kind: {...}}, "questions": n}; retrieval only over rows with gold."""
     kinds = sorted({r.get("kind", "lookup") for r in rows})
     metrics: dict[str, Any] = {
@@ -28,8 +29,13 @@ def score_rows(rows: list[dict[str, Any]], *, answers: bool = False) -> dict[str
     }
     if answers:
         answered = [r for r in rows if "answer" in r]
+        if judge is not None and papers is not None:
+            for r in answered:
+                r["_alce"] = _alce(r, judge, papers, threshold)
         metrics["answers"] = {"overall": answer_metrics(answered),
                               "by_kind": {k: answer_metrics([r for r in answered if r.get("kind") == k]) for k in kinds}}
+        for r in answered:
+            r.pop("_alce", None)
     return metrics
 
 
@@ -41,16 +47,29 @@ def answer_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     n_cited = sum(len(c) for c, _ in cites) + sum(len(r.get("citations") or []) for r in no_gold)
     facts = [_facts(r) for r in gold_rows if r.get("answer_facts")]
     timings = [r.get("timings") or {} for r in rows]
+    refused = [r for r in rows if r.get("refused")]
+    alce = [r["_alce"] for r in rows if r.get("_alce") is not None and not r.get("refused")]
+    drafts = [d for r in rows if r.get("draft") is not None and "source_ids" in r
+              if (d := _validity(r)) is not None]
     return {
         "n": len(rows),
+        "citation_validity": mean(drafts),
+        "alce_citation_recall": mean(a.recall for a in alce if a.recall is not None),
+        "alce_citation_precision": mean(a.precision for a in alce if a.precision is not None),
         "citation_precision": sum(len(c & g) for c, g in cites) / n_cited if n_cited else None,
         "citation_recall": mean(len(c & g) / len(g) for c, g in cites),
         "refusal_recall": mean(1.0 if r.get("refused") else 0.0 for r in no_gold),
+        "refusal_precision": (sum(1 for r in refused if not r.get("gold")) / len(refused)) if refused else None,
         "false_refusal_rate": mean(1.0 if r.get("refused") else 0.0 for r in gold_rows),
         "fact_coverage": mean(facts),
+        "retrieve_p50_ms": percentile([t["retrieve_ms"] for t in timings if "retrieve_ms" in t], 50),
+        "retrieve_p95_ms": percentile([t["retrieve_ms"] for t in timings if "retrieve_ms" in t], 95),
         "ttft_p50_ms": percentile([t["ttft_ms"] for t in timings if "ttft_ms" in t], 50),
         "ttft_p95_ms": percentile([t["ttft_ms"] for t in timings if "ttft_ms" in t], 95),
         "total_p50_ms": percentile([t["total_ms"] for t in timings if "total_ms" in t], 50),
+        "total_p95_ms": percentile([t["total_ms"] for t in timings if "total_ms" in t], 95),
+        "completion_tokens_mean": mean((r.get("usage") or {}).get("completion_tokens", 0) for r in rows
+                                       if (r.get("usage") or {}).get("completion_tokens")),
         "prompt_tokens_mean": mean((r.get("usage") or {}).get("prompt_tokens", 0) for r in rows
                                    if (r.get("usage") or {}).get("prompt_tokens")),
     }
@@ -67,3 +86,22 @@ def _facts(row: dict[str, Any]) -> float:
         if words and len(words & said) / len(words) >= 0.6:
             hits += 1
     return hits / len(row["answer_facts"])
+
+
+def _validity(row: dict[str, Any]) -> float | None:
+    """Share of the draft's citation numbers that point at a given source (None: the draft cites nothing)."""
+    from assistant.answer.citations import MARKER, parse_numbers
+
+    nums = [n for m in MARKER.finditer(row.get("draft") or "") for n in parse_numbers(m.group(1))]
+    if not nums:
+        return None
+    return sum(1 for n in nums if 1 <= n <= len(row["source_ids"])) / len(nums)
+
+
+def _alce(row: dict[str, Any], judge: Any, papers: dict[str, Any], threshold: float) -> Any:
+    from assistant.evaluate.alce import alce
+
+    ids = row.get("source_ids") or []
+    if row.get("refused") or not ids or not all(i in papers for i in ids):
+        return None
+    return alce(row.get("answer") or "", {n: papers[i] for n, i in enumerate(ids, 1)}, judge, threshold)

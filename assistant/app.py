@@ -18,7 +18,7 @@ from assistant.corpus import LoadResult, load_papers
 from assistant.errors import QuestionError
 from assistant.index.embedding import Embedder, load_embedder
 from assistant.index.ingest import IngestReport, ingest
-from assistant.index.store import Store
+from assistant.index.store import Store, other_indexes
 from assistant.retrieve import Retriever
 from assistant.types import Answer, Hit
 
@@ -86,6 +86,10 @@ class Assistant:
     def ensure_index(self) -> None:
         """Build the bundled collection's index when the store holds none."""
         if self.store.paper_count() == 0:
+            others = other_indexes(self.store.client, self.store.name)
+            if others:
+                log.warning("The store holds indexes built with other settings (%s); building one for embedder %s.",
+                            ", ".join(f"{n}: {e}" for n, e in others), self.settings.embedder.name)
             log.warning("No index yet: indexing the bundled collection first.")
             self.ingest()
 

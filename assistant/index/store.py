@@ -190,6 +190,6 @@ def other_indexes(client: Any, name: str) -> list[tuple[str, str]]:
     for col in client.list_collections():
         cname = getattr(col, "name", col)
         if cname.startswith("papers_") and not cname.endswith("_papers") and cname != name:
-            meta = client.get_collection(cname).metadata or {}
+            meta = client.get_collection(cname, embedding_function=None).metadata or {}
             out.append((cname, str(meta.get("embedder"))))
     return out

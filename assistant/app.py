@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.corpus import LoadResult, load_papers
-from assistant.errors import QuestionError
+from assistant.errors import AssistantError, QuestionError
 from assistant.index.embedding import Embedder, load_embedder
 from assistant.index.ingest import IngestReport, ingest
 from assistant.index.store import Store, other_indexes
@@ -115,7 +115,29 @@ class Assistant:
             "index": self.store.name,
             "chunking": s.chunking.model_dump(),
             "retrieval": s.retrieval.model_dump(),
+            "llm": self.llm_status(),
         }
+
+    def llm_status(self) -> str:
+        """Which model answers and where it runs, without loading it."""
+        s = self.settings.llm
+        if s.server_url:
+            return f"{s.server_model or s.model} on the server at {s.server_url}"
+        if "llm" in self.__dict__:
+            d = self.llm.describe()
+            return f"{d['model']} on {d['device']}"
+        import llama_cpp
+
+        from assistant.llm.registry import resolve
+
+        gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        where = ("GPU (all layers)" if s.n_gpu_layers < 0 else f"GPU ({s.n_gpu_layers} layers)") \
+            if gpu and s.n_gpu_layers != 0 else "CPU"
+        try:
+            path = resolve(s.model, self.settings.models_dir)
+        except AssistantError as e:
+            return f"{s.model}: {e}"
+        return f"{s.model} ({path.name}) on {where}; llama.cpp GPU offload {'available' if gpu else 'not built in'}"
 
     # ---- answers ----------------------------------------------------------------------
     def ask_stream(self, question: str, history: list[dict[str, str]] | None = None, *,

@@ -4,53 +4,30 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from assistant import Assistant, Settings
 from assistant.cli import main
 from assistant.errors import IndexCorruptError
+from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert chroma, "the chroma CLI comes with chromadb"
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen([chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"chroma run did not start: {(data / 'server.log').read_text()[-2000:]}")
+    cmd = [chroma, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, url + "/api/v2/heartbeat", data / "server.log"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_url, embedder, tmp_path):
@@ -69,6 +46,6 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url, embedder, tmp_pat
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
-    s = Settings(data_dir=tmp_path, store={"chroma_url": f"http://127.0.0.1:{_free_port()}"})
+    s = Settings(data_dir=tmp_path, store={"chroma_url": f"http://127.0.0.1:{free_port()}"})
     with pytest.raises(IndexCorruptError, match="is the server running"):
         Assistant(s, progress=False).store.paper_count()

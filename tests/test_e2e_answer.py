@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -20,6 +15,7 @@ from assistant.cli import main
 from assistant.config import PROJECT_ROOT
 from assistant.errors import QuestionError
 from assistant.llm.base import Usage
+from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -102,38 +98,15 @@ def test_cli_ask_json(settings, indexed):
     assert cited <= {s["n"] for s in out["sources"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
+    port = free_port()
     model = PROJECT_ROOT / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--model_alias", "fast"],
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+           "--port", str(port), "--n_ctx", "4096", "--model_alias", "fast"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(url + "/v1/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"llama_cpp.server exited: {log.read()[-2000:]}")
-        else:
-            pytest.fail("llama_cpp.server did not start within 120 s")
+    with running(cmd, url + "/v1/models", tmp_path_factory.mktemp("server") / "server.log"):
         yield url + "/v1"
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
 
 
 def test_server_backend_answers_through_a_real_local_server(settings, indexed, llama_server):

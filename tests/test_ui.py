@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -10,6 +9,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.config import PROJECT_ROOT
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = PROJECT_ROOT / "artifacts"
@@ -19,17 +19,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 QUESTION = "What dataset did the authors collect for mapping natural language commands to web page elements?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(settings, answering):
     from assistant.ui.app import launch
 
-    port = _free_port()
+    port = free_port()
     a = Assistant(settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": answering.llm.name})}),
                   store=answering.store, embedder=answering.embedder, llm=answering.llm, progress=False)
     demo = launch(a.settings, port=port, assistant=a, block=False)

@@ -47,3 +47,18 @@ def test_speed_and_markdown_export():
     assert speed_line(a) == "first token 1.0 s · 10.0 tokens/s · total 3.0 s"
     md = conversation_markdown([a])
     assert "**Q:** q?" in md and "1. T1" in md
+
+
+def test_summary_groups_fit_the_budget():
+    from assistant.answer.summarize import _groups, _papers_block
+
+    class Words:
+        def count_tokens(self, text):
+            return len(text.split())
+
+    sources = [_source(i, f"Title {i}") for i in range(1, 6)]
+    for s in sources:
+        s.evidence = ["one two three four five six"]
+    groups = _groups(sources, Words(), budget=20)
+    assert [s.n for g in groups for s in g] == [1, 2, 3, 4, 5] and len(groups) > 1
+    assert all(len(_papers_block(g).split()) <= 20 for g in groups)

@@ -6,7 +6,7 @@
 2. Map: one sentence per paper on what it contributes to the topic (cached per paper, topic
    and model, so a re-run is quick).
 3. Reduce: a synthesis grouped into themes with [n] citations, checked like answers. When
-   the contributions do not fit the context budget they are reduced in groups first.
+   the contributions do not fit the context budget, each group that fits is reduced on its own.
 4. Coverage: papers cited, papers judged relevant but not cited (and why), papers considered.
 """
 
@@ -123,18 +123,16 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
         else:
             mapped.append((hit, c))
     t_map = time.perf_counter()
-    sources = [Source(n=i, hit=h, evidence=[c]) for i, (h, c) in enumerate(mapped, 1)]
-    budget = settings.answer.context_tokens * 2
-    kept = sources
-    while kept and llm.count_tokens(_papers_block(kept)) > budget:
-        notes[kept[-1].paper.title] = "left out to fit the context budget"
-        kept = kept[:-1]
-    draft = ""
-    if kept:
-        draft = complete(llm, [{"role": "user", "content": render("summary_reduce", topic=topic,
-                                                                      papers=_papers_block(kept))}],
-                         max_tokens=s.max_tokens, temperature=0.0)
-        draft = trim_partial(draft)
+    kept = [Source(n=i, hit=h, evidence=[c]) for i, (h, c) in enumerate(mapped, 1)]
+    # hierarchical when the papers do not fit one prompt: each group is reduced on its own (keeping the
+    # global [n] numbers), and the groups' paragraphs make up the synthesis
+    parts = []
+    for group in _groups(kept, llm, settings.answer.context_tokens * 2):
+        out = complete(llm, [{"role": "user", "content": render("summary_reduce", topic=topic,
+                                                                    papers=_papers_block(group))}],
+                       max_tokens=s.max_tokens, temperature=0.0)
+        parts.append(trim_partial(out))
+    draft = "\n\n".join(p for p in parts if p.strip())
     text, cites, flagged = check(draft, topic, kept, judge, settings) if draft.strip() else ("", [], [])
     cited = {c.paper_id for c in cites}
     for src in kept:
@@ -164,6 +162,17 @@ def trim_partial(text: str) -> str:
         return text
     cut = max(text.rfind(". "), text.rfind(".\n"), text.rfind("]."))
     return text[: cut + (2 if text[cut: cut + 2] == "]." else 1)] if cut > 0 else text
+
+
+def _groups(sources: list[Source], llm: LLM, budget: int) -> list[list[Source]]:
+    """Consecutive groups of sources whose papers block fits the token budget."""
+    groups: list[list[Source]] = []
+    for src in sources:
+        if groups and llm.count_tokens(_papers_block([*groups[-1], src])) <= budget:
+            groups[-1].append(src)
+        else:
+            groups.append([src])
+    return groups
 
 
 def _papers_block(sources: list[Source]) -> str:

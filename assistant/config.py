@@ -67,7 +67,9 @@ class AnswerSettings(_Section):
     context_tokens: int = Field(450, ge=100, description="Token budget for the sources block (model tokenizer).")
     support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
     attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
-    refuse_below: float = Field(0.30, description="Refuse when the best dense similarity is below this.")
+    refuse_below: float = Field(0.30, description="Refuse before the model runs when the best dense similarity is "
+                                "below this (eval/calibrate_refusal.py: the lowest answerable eval question, a short "
+                                "name lookup, scores 0.33).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
 
 

@@ -3,8 +3,9 @@
 score = w * (best cosine between the sentence and any sentence of the source, title included)
       + (1 - w) * (IDF-weighted share of the sentence's content words found in the source)
 A sentence that states a number or a name (PlainMamba, ImageNet, GPT-4: a word with inner
-capitals, digits or all capitals) that the source does not contain is capped at `cap`: small
-models invent exactly such details, or pin one paper's result on another.
+capitals or digits; plain acronyms such as ML are often paraphrases, so they do not count)
+that the source does not contain is capped at `cap`: small models invent exactly such
+details, or pin one paper's result on another.
 
 The weights and thresholds are calibrated on eval/support_pairs.jsonl (hand-labelled pairs).
 """
@@ -26,7 +27,7 @@ from assistant.types import Paper
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_NAME = re.compile(r"\b(?=\w*[A-Z])(?=\w*(?:[a-z][A-Z]|[A-Z]{2}|\d))[\w-]{2,}")
+_NAME = re.compile(r"\b(?=\w*[A-Z])(?=[\w-]*(?:[a-z][A-Z]|\d))[\w-]{2,}")
 STOPWORDS = frozenset("""
     a an the and or of to in on for with by from as at is are was were be been being this that these those it its
     their they we our which who what how why when where does do did can could may might will would should not no
@@ -43,9 +44,9 @@ def _stem(word: str) -> str:
 
 
 def names(text: str) -> set[str]:
-    """Name-like tokens, lower-cased: inner capitals, digits with letters, or acronyms.
+    """Name-like tokens, lower-cased: words with inner capitals, or letters with digits.
 
-    >>> sorted(names("PlainMamba beats ViT-B on ImageNet with GPT-4 and 12 layers."))
+    >>> sorted(names("PlainMamba beats ViT-B on ImageNet with GPT-4 and 12 layers, says ML."))
     ['gpt-4', 'imagenet', 'plainmamba', 'vit-b']
     """
     return {m.lower() for m in _NAME.findall(text) if not m.isdigit()}

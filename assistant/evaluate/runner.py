@@ -98,6 +98,7 @@ def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
     a = assistant.ask(q.question)
     row.update(answer=a.text, draft=a.draft, refused=a.refused, citations=[c.title for c in a.citations],
                sources=[s.paper.title for s in a.sources], source_ids=[s.paper.paper_id for s in a.sources],
-               best_similarity=max((h.dense_similarity or 0.0 for s in a.sources for h in [s.hit]), default=0.0),
+               best_similarity=max((h.dense_similarity or 0.0 for h in [*(s.hit for s in a.sources), *a.related]),
+                                   default=0.0),
                flagged=a.flagged, timings=a.timings, usage=a.usage, model=a.model)
     return row

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +50,36 @@ class Assistant:
             self.__dict__["llm"] = llm
         self._retriever: Retriever | None = None
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
-        return load_embedder(self.settings.embedder)
+        return self.__dict__.get("embedder") or self._once("embedder", lambda: load_embedder(self.settings.embedder))
 
-    @cached_property
+    @property
     def store(self) -> Store:
-        return Store(self.settings)
+        return self.__dict__.get("store") or self._once("store", lambda: Store(self.settings))
 
-    @cached_property
+    def _once(self, name: str, make: Any) -> Any:
+        """Build a part once, even when several threads ask for it at the same time."""
+        with self._lock:
+            if name not in self.__dict__:
+                self.__dict__[name] = make()
+            return self.__dict__[name]
+
+    @property
     def llm(self) -> Any:
         from assistant.llm import load_llm
 
-        return load_llm(self.settings)
+        return self.__dict__.get("llm") or self._once("llm", lambda: load_llm(self.settings))
 
-    @cached_property
+    @property
     def judge(self) -> Any:
         from assistant.answer.support import EmbeddingJudge
 
-        papers = [p for p, _ in self.retriever.papers.values()]
-        return EmbeddingJudge(self.embedder, corpus=(f"{p.title} {p.abstract}" for p in papers))
+        def make() -> EmbeddingJudge:
+            papers = [p for p, _ in self.retriever.papers.values()]
+            return EmbeddingJudge(self.embedder, corpus=(f"{p.title} {p.abstract}" for p in papers))
+
+        return self.__dict__.get("judge") or self._once("judge", make)
 
     # ---- index ------------------------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,

@@ -66,6 +66,12 @@ def test_question_streams_an_answer_with_a_citation_and_sources(browser, app_url
     assert page.locator("#sources mark").count() > 0  # evidence sentences highlighted
     assert "first token" in page.locator("#info").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
+    page.locator("#export-one").click()  # Markdown with references + BibTeX of the cited papers
+    page.locator("#downloads td.filename[aria-label='answer.md']").wait_for(timeout=30_000)
+    assert page.locator("#downloads td.filename[aria-label='cited.bib']").count() == 1
+    href = page.locator("#downloads a.download-link").first.get_attribute("href")
+    md = page.request.get(href).text()
+    assert "**Q:**" in md and "References" in md
     hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts == {"127.0.0.1"}, hosts  # nothing outside 127.0.0.1: no fonts, scripts or images from the web
     page.close()

@@ -45,6 +45,7 @@ CSS = """
 mark { background: #fff3a3; }
 """
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+EXPORTS = Path(tempfile.gettempdir()) / "paper-assistant-exports"  # the one folder the app may serve files from
 
 
 class Sessions:
@@ -145,7 +146,8 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
             gr.Warning("Nothing to export yet: ask a question first.")
             return None
         chosen = answers if which == "conversation" else answers[-1:]
-        out = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        EXPORTS.mkdir(parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix="export-", dir=EXPORTS))
         md = out / ("conversation.md" if which == "conversation" else "answer.md")
         md.write_text(conversation_markdown(chosen), encoding="utf-8")
         papers = {c.paper_id: s.paper for a in chosen for c in a.citations for s in a.sources if s.n == c.n}
@@ -195,6 +197,8 @@ def launch(settings: Settings | None = None, *, port: int = 7860, assistant: Ass
            block: bool = True) -> gr.Blocks:
     demo = build(settings, assistant=assistant)
     theme = gr.themes.Default(font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"])
+    EXPORTS.mkdir(parents=True, exist_ok=True)
     demo.launch(server_name="127.0.0.1", server_port=port, share=False, inbrowser=False, theme=theme, css=CSS,
+                allowed_paths=[str(EXPORTS)],
                 prevent_thread_lock=not block, show_error=False, footer_links=[], quiet=not block)
     return demo

@@ -16,7 +16,7 @@ import numpy as np
 from assistant.answer import citations as cit
 from assistant.answer.evidence import format_sources, select_evidence
 from assistant.answer.prompts import render
-from assistant.answer.support import EmbeddingJudge, content_words
+from assistant.answer.support import EmbeddingJudge, SupportJudge, content_words
 from assistant.config import Settings
 from assistant.llm.base import LLM, Usage, complete
 from assistant.retrieve import Retriever
@@ -75,7 +75,7 @@ def claim_of(sentence: str, question: str, sources: list[Source]) -> str:
     return claim if len(content_words(claim)) > 2 else f"{question} {claim}"
 
 
-def check(text: str, question: str, sources: list[Source], judge: EmbeddingJudge, settings: Settings
+def check(text: str, question: str, sources: list[Source], judge: SupportJudge, settings: Settings
           ) -> tuple[str, list[Citation], list[dict[str, object]]]:
     """Keep citations whose source supports the sentence; attribute an uncited sentence to the source that
     clearly supports it, or drop it; report every change in `flagged`."""
@@ -123,8 +123,8 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     t0 = time.perf_counter()
     model = llm.describe()["model"]
     standalone = rewrite(question, history, llm, settings) if history else question
-    hits = retriever.search(standalone, k or settings.retrieval.k)
     qvec: np.ndarray = retriever.embedder.embed([standalone])[0]
+    hits = retriever.search(standalone, k or settings.retrieval.k, query_vec=qvec)
     t_ret = time.perf_counter()
     timings = {"retrieve_ms": round((t_ret - t0) * 1000, 1)}
     best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)

@@ -78,9 +78,9 @@ class ContributionCache:
 
 
 def select_papers(topic: str, retriever: Retriever, *, max_papers: int, pool: int, min_similarity: float,
-                  margin: float) -> tuple[list[Hit], list[Hit]]:
+                  margin: float, query_vec: Any = None) -> tuple[list[Hit], list[Hit]]:
     """(chosen, relevant but left out): relevant = similarity over the bar; chosen = MMR-diverse top."""
-    hits = retriever.search(topic, pool)
+    hits = retriever.search(topic, pool, query_vec=query_vec)
     top = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
     bar = max(min_similarity, top - margin)
     relevant = [h for h in hits if (h.dense_similarity or 0.0) >= bar]
@@ -107,10 +107,10 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     t0 = time.perf_counter()
     s = settings.summary
     model = str(llm.describe()["model"])
-    chosen, left_out = select_papers(topic, retriever, max_papers=max_papers or s.max_papers, pool=s.pool,
-                                     min_similarity=s.min_similarity, margin=s.margin)
-    t_ret = time.perf_counter()
     qvec = retriever.embedder.embed([topic])[0]
+    chosen, left_out = select_papers(topic, retriever, max_papers=max_papers or s.max_papers, pool=s.pool,
+                                     min_similarity=s.min_similarity, margin=s.margin, query_vec=qvec)
+    t_ret = time.perf_counter()
     cache = ContributionCache(settings.data_dir / "summary_cache.jsonl")
     notes: dict[str, str] = {}
     mapped: list[tuple[Hit, str]] = []

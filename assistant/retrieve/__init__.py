@@ -31,11 +31,15 @@ class Retriever:
         entry = self.papers.get(c.paper_id)
         return entry is not None and entry[1] == c.paper_hash
 
-    def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None) -> list[Hit]:
-        """The k most relevant papers, each once, with their best passages and per-retriever ranks."""
+    def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None,
+               query_vec: np.ndarray | None = None) -> list[Hit]:
+        """The k most relevant papers, each once, with their best passages and per-retriever ranks.
+
+        `query_vec` is the query's embedding when the caller already has it.
+        """
         s = self.settings
         k = k or s.k
-        qvec = self.embedder.embed([query])[0]
+        qvec = self.embedder.embed([query])[0] if query_vec is None else query_vec
         dense = [c for c in self.store.query(qvec, s.candidates) if self._visible(c)]
         lexical = [(self.chunks[row], score) for row, score in self.lexical.search(query, s.candidates)]
         dense_rank = first_ranks([c.paper_id for c in dense])

@@ -90,6 +90,7 @@ class Assistant:
             report = ingest(loaded.papers, self.settings, store=self.store, embedder=self.embedder,
                             prune=prune, progress=self.progress)
             self._retriever = None
+            self.__dict__.pop("judge", None)  # its sentence vectors and IDF describe the old papers
         return loaded, report
 
     def ensure_index(self) -> None:

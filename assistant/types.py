@@ -56,7 +56,6 @@ class Passage:
     position: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
-    dense_score: float | None = None
 
 
 @dataclass
@@ -90,12 +89,11 @@ class Source:
 
 @dataclass
 class Citation:
-    """One [n] in an answer, mapped to its paper, with its support score."""
+    """One [n] in an answer, mapped to its paper, with its best support score (only supported ones are kept)."""
 
     n: int
     paper_id: str
     title: str
-    supported: bool = True
     support: float | None = None
 
 

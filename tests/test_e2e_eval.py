@@ -36,7 +36,8 @@ def test_eval_subset_writes_rows_metrics_report_and_resumes(settings, indexed, t
                 "usage"} <= set(row)
     metrics = json.loads((run / "metrics.json").read_text())
     overall = metrics["answers"]["overall"]
-    assert overall["n"] == 3 and overall["citation_validity"] is None or 0 <= overall["citation_validity"] <= 1
+    assert overall["n"] == 3
+    assert overall["citation_validity"] is None or 0 <= overall["citation_validity"] <= 1
     report = (run / "report.md").read_text()
     for png in ("scores_by_kind.png", "latency.png", "refusal_calibration.png"):
         assert (run / png).stat().st_size > 1000 and png in report

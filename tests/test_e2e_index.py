@@ -59,12 +59,14 @@ def test_changed_paper_is_reembedded_and_removed_papers_pruned(tmp_path, embedde
     src.write_text("\n".join(json.dumps(r) for r in rows))
     a = Assistant(s, embedder=embedder, progress=False)
     assert a.ingest([src])[1].embedded_papers == 3
+    old_judge = a.judge
     rows[1]["abstract"] = "Something else entirely, about graph neural networks."
     src.write_text("\n".join(json.dumps(r) for r in rows[:2]))
     report = a.ingest([src], prune=True)[1]
     assert (report.embedded_papers, report.unchanged, report.pruned) == (1, 1, 1)
     assert a.store.paper_count() == 2
     assert a.search("graph neural networks", k=1)[0].paper.paper_id == "p1"
+    assert a.judge is not old_judge  # support checks see the new abstract, not cached vectors of the old one
 
 
 KILLER = textwrap.dedent("""

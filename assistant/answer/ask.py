@@ -108,7 +108,7 @@ def check(text: str, question: str, sources: list[Source], judge: SupportJudge, 
     sentences = [s for s in sentences if s.text]
     order = list(dict.fromkeys(n for s in sentences for n in s.cited))
     paper = {s.n: s.paper for s in sources}
-    cites = [Citation(n, paper[n].paper_id, paper[n].title, True, round(support[n], 3)) for n in order]
+    cites = [Citation(n, paper[n].paper_id, paper[n].title, round(support[n], 3)) for n in order]
     return cit.render(sentences), cites, flagged
 
 

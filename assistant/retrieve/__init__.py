@@ -60,8 +60,7 @@ class Retriever:
     def _passages(self, dense: list[StoredChunk], lexical: list[tuple[StoredChunk, float]]) -> dict[str, list[Passage]]:
         by_chunk: dict[str, Passage] = {}
         for rank, c in enumerate(dense, 1):
-            by_chunk.setdefault(c.chunk_id, Passage(c.chunk_id, c.text, c.position, dense_rank=rank,
-                                                    dense_score=1.0 - c.distance))
+            by_chunk.setdefault(c.chunk_id, Passage(c.chunk_id, c.text, c.position, dense_rank=rank))
         for rank, (c, _) in enumerate(lexical, 1):
             p = by_chunk.setdefault(c.chunk_id, Passage(c.chunk_id, c.text, c.position))
             p.lexical_rank = p.lexical_rank or rank

@@ -65,8 +65,12 @@ class LLMSettings(_Section):
 class AnswerSettings(_Section):
     evidence_sentences: int = Field(2, ge=1, description="Best-matching sentences per source given to the model.")
     context_tokens: int = Field(450, ge=100, description="Token budget for the sources block (model tokenizer).")
+    source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
+                                 "best paper's are not given to the model (eval/calibrate_sources.py).")
     support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
     attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
+    relevance_threshold: float = Field(0.54, description="Similarity to the question a sentence needs to cite any "
+                                       "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, description="Refuse before the model runs when the best dense similarity is "
                                 "below this (eval/calibrate_refusal.py: the lowest answerable eval question, a short "
                                 "name lookup, scores 0.33).")

@@ -6,7 +6,10 @@ Reports time to first token, prompt tokens, total time, citation precision/recal
 the gold papers, refusals, and the product's time beyond llama.cpp's own prompt and
 generation time. Writes eval/reports/bench_answers.{json,md}.
 
-    .venv/bin/python eval/bench_answers.py [--model qwen2.5-coder-1.5b] [--limit N]
+    .venv/bin/python eval/bench_answers.py [--model qwen2.5-coder-1.5b] [--limit N] [--product-only]
+
+Each question's outcome (both systems) goes to eval/reports/bench_answers_rows.jsonl.
+`--product-only` skips the baseline and prints the product's numbers without writing reports.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def baseline(a: Assistant, question: str) -> dict[str, Any]:
     text = cit.keep_valid("".join(parts), len(hits))
     refused = is_refusal(text)
     nums = [] if refused else list(dict.fromkeys(n for s in cit.split_cited(text) for n in s.cited))
-    return {"refused": refused, "citations": [hits[n - 1].paper.title for n in nums],
+    return {"refused": refused, "citations": [hits[n - 1].paper.title for n in nums], "answer": text,
             "ttft_ms": ((first or end) - t0) * 1000, "total_ms": (end - t0) * 1000,
             "prompt_tokens": usage.prompt_tokens, "llm_ms": usage.prompt_ms + usage.generate_ms}
 
@@ -52,7 +55,8 @@ def baseline(a: Assistant, question: str) -> dict[str, Any]:
 def product(a: Assistant, question: str) -> dict[str, Any]:
     ans = a.ask(question)
     t = ans.timings
-    return {"refused": ans.refused, "citations": [c.title for c in ans.citations], "ttft_ms": t["ttft_ms"],
+    return {"refused": ans.refused, "citations": [c.title for c in ans.citations], "answer": ans.text,
+            "draft": ans.draft, "sources": [s.paper.title for s in ans.sources], "ttft_ms": t["ttft_ms"],
             "total_ms": t["total_ms"], "prompt_tokens": ans.usage.get("prompt_tokens", 0),
             "llm_ms": t.get("llm_prompt_ms", 0.0) + t.get("llm_generate_ms", 0.0)}
 
@@ -90,6 +94,8 @@ def main() -> None:
     ap.add_argument("--questions", type=Path, default=Path(__file__).parent / "questions.jsonl")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--kinds", default="lookup,multi,unanswerable")
+    ap.add_argument("--product-only", action="store_true", help="iterate on the product; write no report")
+    ap.add_argument("--rows", type=Path, default=REPORTS / "bench_answers_rows.jsonl", help="per-question outcomes")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
@@ -100,9 +106,20 @@ def main() -> None:
     # one pass each, so each keeps its own fixed prompt prefix in llama.cpp's cache
     for q in tqdm(qs, desc="Product", unit="q"):
         runs["product"].append((q, product(a, q.question)))
-    for q in tqdm(qs, desc="Baseline", unit="q"):
-        runs["baseline"].append((q, baseline(a, q.question)))
+    if not args.product_only:
+        for q in tqdm(qs, desc="Baseline", unit="q"):
+            runs["baseline"].append((q, baseline(a, q.question)))
+    args.rows.parent.mkdir(parents=True, exist_ok=True)
+    with args.rows.open("w") as f:
+        for name, rows in runs.items():
+            for q, r in rows:
+                f.write(json.dumps({"system": name, "id": q.id, "kind": q.kind, "question": q.question,
+                                    "gold": q.gold, **r}) + "\n")
+    if args.product_only:
+        print(json.dumps(summarize(runs["product"]), indent=2))
+        return
     out = {name: summarize(rows) for name, rows in runs.items()}
+    REPORTS.mkdir(exist_ok=True)
     p, b = out["product"], out["baseline"]
     out["ratios"] = {"ttft_p50": p["ttft_p50_ms"] / b["ttft_p50_ms"], "ttft_p95": p["ttft_p95_ms"] / b["ttft_p95_ms"],
                      "prompt_tokens": p["prompt_tokens_mean"] / b["prompt_tokens_mean"],

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.evidence import format_sources, select_evidence
+from assistant.answer.answer_type import expects_number, gives_number
+from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
 from assistant.answer.support import EmbeddingJudge, SupportJudge, content_words
 from assistant.config import Settings
@@ -75,25 +76,32 @@ def claim_of(sentence: str, question: str, sources: list[Source]) -> str:
     return claim if len(content_words(claim)) > 2 else f"{question} {claim}"
 
 
-def check(text: str, question: str, sources: list[Source], judge: SupportJudge, settings: Settings
-          ) -> tuple[str, list[Citation], list[dict[str, object]]]:
+def check(text: str, question: str, sources: list[Source], judge: SupportJudge, settings: Settings,
+          question_vec: np.ndarray | None = None) -> tuple[str, list[Citation], list[dict[str, object]]]:
     """Keep citations whose source supports the sentence; attribute an uncited sentence to the source that
-    clearly supports it, or drop it; report every change in `flagged`."""
+    clearly supports it, or drop it; report every change in `flagged`.
+
+    With `question_vec` (answers, not summaries), only the top source may back a sentence that is off
+    the question: small models pad a lookup answer with on-source but off-topic lines from the others.
+    """
     a = settings.answer
     sentences = cit.split_cited(cit.keep_valid(text, len(sources)))
     claims = [claim_of(s.text, question, sources) for s in sentences]
     by_source = {s.n: judge.scores(claims, s.paper) for s in sources}
+    rel = judge.relevance(claims, question_vec) if question_vec is not None else [1.0] * len(claims)
     flagged: list[dict[str, object]] = []
     support: dict[int, float] = {}
     for i, s in enumerate(sentences):
         if len(content_words(s.text)) < 3 and not s.cited:
             continue  # a heading or a connective, not a claim
-        kept = [n for n in s.cited if by_source[n][i] >= a.support_threshold]
+        allowed = [n for n in by_source if n == 1 or rel[i] >= a.relevance_threshold]
+        kept = [n for n in s.cited if n in allowed and by_source[n][i] >= a.support_threshold]
         for n in s.cited:
             if n not in kept:
-                flagged.append({"sentence": s.text, "n": n, "support": round(by_source[n][i], 3), "action": "dropped"})
-        if not kept and sources:
-            best = max(by_source, key=lambda n: by_source[n][i])
+                flagged.append({"sentence": s.text, "n": n, "support": round(by_source[n][i], 3),
+                                "relevance": round(rel[i], 3), "action": "dropped" if n in allowed else "off-topic"})
+        if not kept and allowed:
+            best = max(allowed, key=lambda n: by_source[n][i])
             if by_source[best][i] >= a.attribute_threshold:
                 kept = [best]
                 flagged.append({"sentence": s.text, "n": best, "support": round(by_source[best][i], 3),
@@ -134,8 +142,9 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         yield DoneEvent(refusal(question, hits, str(model), f"best retrieval similarity {best:.2f} is below "
                                 f"{settings.answer.refuse_below}", timings=timings, standalone_question=standalone))
         return
-    sources = select_evidence(hits, qvec, judge, n_sentences=settings.answer.evidence_sentences,
-                              budget=settings.answer.context_tokens, count_tokens=llm.count_tokens)
+    sources = select_evidence(relevant(hits, settings.answer.source_margin), qvec, judge,
+                              n_sentences=settings.answer.evidence_sentences, budget=settings.answer.context_tokens,
+                              count_tokens=llm.count_tokens)
     yield SourcesEvent(sources, standalone)
     messages = [{"role": "system", "content": render("answer_system")},
                 {"role": "user", "content": render("answer_user", sources=format_sources(sources), question=standalone)}]
@@ -158,10 +167,13 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     if is_refusal(text):
         answer = refusal(question, hits, str(model), "the model found no answer in the sources", usage=use)
     else:
-        checked, cites, flagged = check(text, standalone, sources, judge, settings)
-        if not cites:
-            answer = refusal(question, hits, str(model), "no sentence of the draft was supported by a source",
-                             usage=use)
+        checked, cites, flagged = check(text, standalone, sources, judge, settings, question_vec=qvec)
+        wanted = expects_number(standalone)
+        plain = " ".join(s.text for s in cit.split_cited(checked))
+        if not cites or (wanted and not gives_number(plain, wanted)):
+            reason = ("no sentence of the draft was supported by a source" if not cites else
+                      "the question asks for a figure and the supported answer states none")
+            answer = refusal(question, hits, str(model), reason, usage=use)
             answer.flagged += flagged
         else:
             answer = Answer(question=question, text=checked, refused=False, citations=cites, sources=sources,

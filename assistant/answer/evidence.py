@@ -1,4 +1,4 @@
-"""Evidence within a token budget: each retrieved paper's best-matching sentences, not its whole abstract.
+"""Evidence within a token budget: the relevant papers' best-matching sentences, not whole abstracts.
 
 On a CPU every prompt token costs time (about 11 ms with the default model), so the
 top source gets `n_sentences` sentences, the others one fewer, and sentences are dropped
@@ -21,6 +21,16 @@ def format_source(n: int, title: str, sentences: list[str]) -> str:
 
 def format_sources(sources: list[Source]) -> str:
     return "\n".join(format_source(s.n, s.paper.title, s.evidence) for s in sources)
+
+
+def relevant(hits: list[Hit], margin: float) -> list[Hit]:
+    """The top hit, plus every hit whose dense similarity is within `margin` of the best one.
+
+    A paper far below the best one rarely answers the question, yet a small model copies and
+    cites its sentences anyway; leaving it out also saves prompt tokens.
+    """
+    best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
+    return [h for i, h in enumerate(hits) if i == 0 or (h.dense_similarity or 0.0) >= best - margin]
 
 
 def select_evidence(hits: list[Hit], query_vec: np.ndarray, judge: EmbeddingJudge, *, n_sentences: int,

@@ -60,6 +60,8 @@ def numbers(text: str) -> set[str]:
 class SupportJudge(Protocol):
     def scores(self, claims: list[str], paper: Paper) -> list[float]: ...
 
+    def relevance(self, claims: list[str], query_vec: np.ndarray) -> list[float]: ...
+
 
 class EmbeddingJudge:
     """Sentence-level similarity with the embedder, mixed with IDF-weighted overlap; source vectors cached."""
@@ -121,6 +123,10 @@ class EmbeddingJudge:
                 s = min(s, self.cap)
             out.append(s)
         return out
+
+    def relevance(self, claims: list[str], query_vec: np.ndarray) -> list[float]:
+        """Cosine between each claim and the question: is the sentence about what was asked?"""
+        return [float(x) for x in self._claim_vectors(tuple(claims)) @ query_vec] if claims else []
 
     def best_sentences(self, query_vec: np.ndarray, paper: Paper, n: int) -> list[str]:
         """The n abstract sentences closest to the query, in their original order."""

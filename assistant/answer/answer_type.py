@@ -1,0 +1,43 @@
+"""Does the question ask for a number, and does the answer give one?
+
+A question about a metric or setting ("What score does X reach on Y?", "What learning rate
+was used?") is answered by a figure; an answer without one only restates what the paper says
+around it, so the papers do not state it and the question is refused. Counting questions
+("how many ...") also accept number words ("ten features").
+"""
+
+from __future__ import annotations
+
+import re
+
+_METRIC = (r"(?:score|accuracy|error(?: rate)?|mrr\S*|recall\S*|precision\S*|f1\S*|bleu|rouge\S*|perplexity|"
+           r"latency|throughput|speed-?up|learning rate|batch size|auc|ndcg\S*|map@\S*|top-[15]\S*)")
+_ASKS_METRIC = re.compile(rf"\b(?:what|which)\s+(?:[\w@.-]+\s+){{0,2}}{_METRIC}(?!\w)", re.I)
+_ASKS_COUNT = re.compile(r"\bhow (?:many|much|few)\b", re.I)
+_DIGITS = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*")
+_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|single|twice|half)\b", re.I)
+
+
+def expects_number(question: str) -> str | None:
+    """'metric' for a question about a figure, 'count' for how many/much/few, else None.
+
+    >>> expects_number("What top-1 ImageNet accuracy does PlainMamba reach?"), expects_number("How many GPUs?")
+    ('metric', 'count')
+    >>> expects_number("What happens to their accuracy as the label set grows?") is None
+    True
+    """
+    if _ASKS_METRIC.search(question):
+        return "metric"
+    return "count" if _ASKS_COUNT.search(question) else None
+
+
+def gives_number(text: str, kind: str) -> bool:
+    """Whether `text` (citation markers removed) states a figure: digits, or number words for a count.
+
+    >>> gives_number("It is on par with models four times its size.", "metric")
+    False
+    >>> gives_number("It needs only ten features.", "count"), gives_number("It reaches 82.7% top-1.", "metric")
+    (True, True)
+    """
+    return bool(_DIGITS.search(text) or (kind == "count" and _WORDS.search(text)))

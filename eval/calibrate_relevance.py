@@ -1,0 +1,58 @@
+"""Calibrate `answer.relevance_threshold` from answers made with the rule off.
+
+A sentence may cite a source other than the top one only when it is about the question
+(cosine between the sentence and the question at least the threshold). This reads per-question
+product rows from eval/bench_answers.py run with the rule off, labels each citation to a
+non-top source right (a gold paper) or wrong, and prints how many of each every threshold keeps.
+
+    ASSISTANT_ANSWER__RELEVANCE_THRESHOLD=0 .venv/bin/python eval/bench_answers.py --product-only \\
+        --rows eval/reports/relevance_rows.jsonl
+    .venv/bin/python eval/calibrate_relevance.py eval/reports/relevance_rows.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from assistant import Assistant, Settings
+from assistant.answer import citations as cit
+from assistant.answer.support import content_words
+
+OUT = Path(__file__).parent / "reports" / "relevance_calibration.json"
+
+
+def claim(sentence: str, question: str, titles: list[str]) -> str:
+    """As assistant.answer.ask.claim_of, from titles."""
+    for t in titles:
+        sentence = re.sub(re.escape(t), "this paper", sentence, flags=re.I)
+    return sentence if len(content_words(sentence)) > 2 else f"{question} {sentence}"
+
+
+def main() -> None:
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/reports/relevance_rows.jsonl")
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    rows = [r for r in rows if r.get("system") == "product" and r["gold"] and not r["refused"]]
+    a = Assistant(Settings(), progress=False)
+    points = []  # (relevance, right) for each citation of a source other than the top one
+    for r in rows:
+        sents = cit.split_cited(r["answer"])
+        claims = [claim(s.text, r["question"], r["sources"]) for s in sents]
+        rel = a.judge.relevance(claims, a.embedder.embed([r["question"]])[0])
+        points += [(rel[i], r["sources"][n - 1] in r["gold"]) for i, s in enumerate(sents) for n in s.cited if n != 1]
+    table = []
+    print(f"{len(points)} citations of non-top sources, {sum(ok for _, ok in points)} right")
+    print("threshold  kept-right  kept-wrong")
+    for t in [x / 100 for x in range(30, 72, 2)]:
+        right = sum(ok for x, ok in points if x >= t)
+        wrong = sum(not ok for x, ok in points if x >= t)
+        table.append({"threshold": t, "kept_right": right, "kept_wrong": wrong})
+        print(f"{t:.2f}       {right:>3}         {wrong:>3}")
+    OUT.write_text(json.dumps({"rows": str(path), "points": [[round(x, 4), ok] for x, ok in points],
+                               "table": table}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

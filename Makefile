@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL  ?= qwen2.5-coder-1.5b
 
-.PHONY: run test test-fast lint install model index browser bench bench-answers clean
+.PHONY: run test test-fast lint install model index browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,7 @@ test-fast: install
 bench: model
 	$(BIN)/python eval/bench_retrieval.py
 	$(BIN)/python eval/bench_answers.py --model $(MODEL)
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_heldout.jsonl --name bench_answers_heldout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -69,7 +69,7 @@ class AnswerSettings(_Section):
                                  "best paper's are not given to the model (eval/calibrate_sources.py).")
     support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
     attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
-    relevance_threshold: float = Field(0.54, description="Similarity to the question a sentence needs to cite any "
+    relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, description="Refuse before the model runs when the best dense similarity is "
                                 "below this (eval/calibrate_refusal.py: the lowest answerable eval question, a short "

@@ -42,6 +42,8 @@ def references(a: Answer) -> str:
     dropped = [f for f in a.flagged if f.get("action") == "dropped"]
     if dropped:
         lines.append(f"  ({len(dropped)} citation(s) removed: the source did not support the sentence)")
+    if off := [f for f in a.flagged if f.get("action") == "off-topic"]:
+        lines.append(f"  ({len(off)} citation(s) removed: the sentence was not about the question)")
     return "\n".join(lines)
 
 

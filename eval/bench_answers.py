@@ -4,11 +4,13 @@ Baseline: the top-5 retrieved papers' whole abstracts in one prompt, citations t
 model writes them (only numbers outside 1..5 removed). Product: `Assistant.ask`.
 Reports time to first token, prompt tokens, total time, citation precision/recall against
 the gold papers, refusals, and the product's time beyond llama.cpp's own prompt and
-generation time. Writes eval/reports/bench_answers.{json,md}.
+generation time. Writes eval/reports/<name>.{json,md} (`--name`, default bench_answers).
 
     .venv/bin/python eval/bench_answers.py [--model qwen2.5-coder-1.5b] [--limit N] [--product-only]
 
-Each question's outcome (both systems) goes to eval/reports/bench_answers_rows.jsonl.
+Each question's outcome (both systems) goes to eval/reports/<name>_rows.jsonl.
+Held-out questions (never used to calibrate a threshold):
+    .venv/bin/python eval/bench_answers.py --questions eval/questions_heldout.jsonl --name bench_answers_heldout
 `--product-only` skips the baseline and prints the product's numbers without writing reports.
 """
 
@@ -95,7 +97,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--kinds", default="lookup,multi,unanswerable")
     ap.add_argument("--product-only", action="store_true", help="iterate on the product; write no report")
-    ap.add_argument("--rows", type=Path, default=REPORTS / "bench_answers_rows.jsonl", help="per-question outcomes")
+    ap.add_argument("--name", default="bench_answers", help="report file names under eval/reports/")
+    ap.add_argument("--rows", type=Path, help="per-question outcomes (default: eval/reports/<name>_rows.jsonl)")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
@@ -109,6 +112,7 @@ def main() -> None:
     if not args.product_only:
         for q in tqdm(qs, desc="Baseline", unit="q"):
             runs["baseline"].append((q, baseline(a, q.question)))
+    args.rows = args.rows or REPORTS / f"{args.name}_rows.jsonl"
     args.rows.parent.mkdir(parents=True, exist_ok=True)
     with args.rows.open("w") as f:
         for name, rows in runs.items():
@@ -126,16 +130,17 @@ def main() -> None:
                      "total_time": p["total_s"] / b["total_s"]}
     out["model"], out["kinds"] = a.llm.describe(), sorted(kinds)
     REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "bench_answers.json").write_text(json.dumps(out, indent=2, default=str))
+    (REPORTS / f"{args.name}.json").write_text(json.dumps(out, indent=2, default=str))
     rows = [k for k in p if k != "questions"]
 
     def f(v: Any) -> str:
         return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
-    md = f"Model: {out['model']['model']} ({out['model']['device']}), {p['questions']} questions ({', '.join(sorted(kinds))})\n\n"
+    md = (f"Model: {out['model']['model']} ({out['model']['device']}), {p['questions']} questions "
+          f"({', '.join(sorted(kinds))}) from {args.questions.name}\n\n")
     md += "| metric | product | baseline |\n|---|---|---|\n" + "".join(f"| {k} | {f(p[k])} | {f(b[k])} |\n" for k in rows)
     md += "\nRatios (product / baseline): " + ", ".join(f"{k} {v:.2f}" for k, v in out["ratios"].items()) + "\n"
-    (REPORTS / "bench_answers.md").write_text(md)
+    (REPORTS / f"{args.name}.md").write_text(md)
     print(md)
 
 

@@ -50,8 +50,12 @@ def main() -> None:
         wrong = sum(not ok for x, ok in points if x >= t)
         table.append({"threshold": t, "kept_right": right, "kept_wrong": wrong})
         print(f"{t:.2f}       {right:>3}         {wrong:>3}")
+    # the lowest threshold whose kept citations of non-top sources are at least 95% right
+    pick = next((t["threshold"] for t in table if t["kept_right"] >= 0.95 * (t["kept_right"] + t["kept_wrong"])), None)
+    print(f"lowest threshold keeping >= 95% right citations: {pick}"
+          f"  (current default: {Settings().answer.relevance_threshold})")
     OUT.write_text(json.dumps({"rows": str(path), "points": [[round(x, 4), ok] for x, ok in points],
-                               "table": table}, indent=2))
+                               "table": table, "pick": pick}, indent=2))
 
 
 if __name__ == "__main__":

@@ -71,6 +71,25 @@ def test_invalid_citation_never_reaches_the_output(settings, indexed, fast_llm):
     assert all(1 <= c.n <= len(answer.sources) for c in answer.citations)
 
 
+class DropsFigures(AddsInvalidCitation):
+    """The real model, with every digit taken out of what it writes."""
+
+    def stream(self, messages, **kw) -> Iterator[str]:
+        for piece in self.llm.stream(messages, **kw):
+            yield "".join(ch for ch in piece if not ch.isdigit())
+
+
+def test_figure_question_answered_without_a_figure_is_refused(settings, indexed, fast_llm):
+    question = "What speedup over DeiT does Vim report, and how much GPU memory does it save?"
+    plain = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=fast_llm, progress=False)
+    a = plain.ask(question)
+    assert a.refused or any(ch.isdigit() for ch in a.text), a.text
+    no_figures = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=DropsFigures(fast_llm),
+                           progress=False).ask(question)
+    assert no_figures.refused and no_figures.citations == [], no_figures.text
+    assert no_figures.draft and not any(ch.isdigit() for ch in no_figures.draft)
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000])
 def test_bad_questions_are_clear_errors(answering, question):
     with pytest.raises(QuestionError):

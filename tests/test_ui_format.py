@@ -21,16 +21,18 @@ def test_answer_html_marks_attributed_and_dropped_citations():
     a = Answer(question="q", text="Claim [1].", refused=False, citations=[Citation(1, "p1", "T1")],
                sources=[_source(1, "T1"), _source(2, "T2")], model="m",
                flagged=[{"action": "attributed", "n": 1, "sentence": "Claim."},
-                        {"action": "dropped", "n": 2, "sentence": "Claim."}])
+                        {"action": "dropped", "n": 2, "sentence": "Claim."},
+                        {"action": "off-topic", "n": 2, "sentence": "Padding."}])
     out = answer_html(a)
-    assert "cite attributed" in out and "[2] removed" in out
+    assert "cite attributed" in out and "[2] removed" in out and "“Padding.” is not about the question" in out
 
 
-def test_refusal_lists_related_reading():
+def test_refusal_lists_related_reading_and_says_why():
     a = Answer(question="q", text="I cannot answer this from the given papers.", refused=True, citations=[],
-               sources=[], model="m", related=[_source(1, "Near Paper").hit])
+               sources=[], model="m", related=[_source(1, "Near Paper").hit],
+               flagged=[{"action": "refused", "reason": "the question asks for a figure"}])
     out = answer_html(a)
-    assert "refusal" in out and "Near Paper" in out
+    assert "refusal" in out and "Near Paper" in out and "(the question asks for a figure)" in out
 
 
 def test_sources_panel_highlights_evidence_and_shows_why():

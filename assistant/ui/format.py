@@ -42,7 +42,9 @@ def answer_html(a: Answer) -> str:
     """The chat message for a finished answer: linked citations, support-check notes, or a refusal."""
     if a.refused:
         related = "".join(f"<li>{html.escape(h.paper.title)}</li>" for h in a.related[:5])
-        return (f'<div class="refusal"><strong>Not answered.</strong> {html.escape(a.text)}'
+        why = next((str(f["reason"]) for f in a.flagged if f.get("action") == "refused"), "")
+        why = f' <span class="why">({html.escape(why)})</span>' if why else ""
+        return (f'<div class="refusal"><strong>Not answered.</strong> {html.escape(a.text)}{why}'
                 f'<br>Related reading:<ul>{related}</ul></div>')
     titles = {s.n: s.paper.title for s in a.sources}
     attributed = frozenset(int(f["n"]) for f in a.flagged if f.get("action") == "attributed" and f.get("n"))
@@ -51,6 +53,8 @@ def answer_html(a: Answer) -> str:
     for f in a.flagged:
         if f.get("action") == "dropped":
             notes.append(f"[{f['n']}] removed: the source does not support “{html.escape(str(f['sentence']))}”")
+        elif f.get("action") == "off-topic":
+            notes.append(f"[{f['n']}] removed: “{html.escape(str(f['sentence']))}” is not about the question")
         elif f.get("action") == "unsupported":
             notes.append(f"removed “{html.escape(str(f['sentence']))}”: no source supports it")
     if notes:

@@ -74,6 +74,9 @@ class AnswerSettings(_Section):
     refuse_below: float = Field(0.30, description="Refuse before the model runs when the best dense similarity is "
                                 "below this (eval/calibrate_refusal.py: the lowest answerable eval question, a short "
                                 "name lookup, scores 0.33).")
+    quote_threshold: float = Field(0.55, description="A draft that only restates the question may be replaced by "
+                                   "a quote of the top paper's closest sentence when that sentence is this similar "
+                                   "to the question (eval/calibrate_quote.py).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
 
 

@@ -68,6 +68,7 @@ class Hit:
     lexical_rank: int | None
     dense_similarity: float | None
     passages: list[Passage] = field(default_factory=list)
+    name_match: bool = False  # the paper carries a rare name the query used (CaSED, TopoLM)
 
     @property
     def snippet(self) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistant.answer import citations as cit
 from assistant.answer.answer_type import expects_number, gives_number
-from assistant.answer.ask import check
+from assistant.answer.ask import check, quote_top, restates_question
 from assistant.answer.evidence import relevant
 from assistant.config import Settings
 from assistant.types import Hit, Paper, Source
@@ -28,6 +29,9 @@ class ScriptedJudge:
 
     def relevance(self, claims: list[str], query_vec: np.ndarray) -> list[float]:
         return [max((v for w, v in self.rel.items() if w in c), default=0.0) for c in claims]
+
+    def best_sentences(self, query_vec: np.ndarray, paper: Paper, n: int) -> list[str]:
+        return [paper.abstract][:n]
 
 
 SOURCES = [Source(1, hit("Alpha", 0.7), ["a"]), Source(2, hit("Beta", 0.6), ["b"])]
@@ -91,3 +95,29 @@ def test_answers_that_state_a_figure():
     assert not gives_number("It is on par with models four times its size.", "metric")
     assert gives_number("It needs only ten features.", "count")
     assert not gives_number("It trains on ImageNet-1K with a top-1 objective.", "metric")
+    assert not gives_number("It is the best on ImageNet 256*256.", "metric", "What FID on ImageNet 256x256?")
+    assert gives_number("It reaches FID 1.54 on ImageNet 256*256.", "metric", "What FID on ImageNet 256x256?")
+
+
+QUESTION = "Is there a method that retrofits word vectors with lexicon relations?"
+
+
+@pytest.mark.parametrize("draft, restates", [
+    ("Yes, there is a method that retrofits word vectors with lexicon relations [1].", True),
+    ("Yes, there is a method that retrofits word vectors with lexicon relations.", True),  # uncited
+    ("Alpha [1].", True),  # names the top paper and nothing else
+    ("Yes, there is a method that retrofits word vectors with lexicon relations [2].", False),  # not the top one
+    ("It refines vectors so linked words move closer, and helps on similarity tasks [1].", False),  # content
+    ("Beta [2].", False),
+])
+def test_a_draft_that_only_restates_the_question(draft, restates):
+    assert restates_question(cit.split_cited(draft)[0], QUESTION, SOURCES) is restates
+
+
+def test_the_top_paper_is_quoted_only_when_its_sentence_is_on_the_question():
+    judge = ScriptedJudge({("Alpha abstract", "Alpha"): 1.0}, {"Alpha abstract": 0.7})
+    text, citation = quote_top(QUESTION, Q, SOURCES, judge, Settings())  # type: ignore[misc]
+    assert text == "The closest paper is Alpha [1]. It says: “Alpha abstract.” [1]"
+    assert (citation.n, citation.title) == (1, "Alpha")
+    far = ScriptedJudge({}, {"Alpha abstract": 0.2})
+    assert quote_top(QUESTION, Q, SOURCES, far, Settings()) is None

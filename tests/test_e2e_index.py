@@ -37,6 +37,15 @@ def test_paraphrased_question_finds_its_paper_in_top_5(indexed, question, title)
     assert top.passages and (top.dense_rank or top.lexical_rank) and top.score > 0
 
 
+@pytest.mark.parametrize("question,title", [("What is CaSED?", "Vocabulary-free Image Classification"),
+                                            ("What is S3MA?", "Video-Text Retrieval by Supervised Sparse "
+                                                              "Multi-Grained Learning")])
+def test_a_name_the_question_uses_puts_its_paper_first(indexed, question, title):
+    # dense similarity alone ranks these papers 16th and 2nd
+    top = indexed.search(question, k=5)[0]
+    assert top.paper.title == title and top.name_match
+
+
 def test_each_paper_appears_once_with_its_ranks(indexed):
     hits = indexed.search("sparse autoencoders interpret language model features", k=10)
     ids = [h.paper.paper_id for h in hits]

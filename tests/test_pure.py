@@ -102,3 +102,15 @@ def test_index_name_changes_with_vector_settings_only():
     assert a.index_name() != Settings(embedder={"name": "/some/other/model"}).index_name()
     with pytest.raises(ValueError):
         Settings(retrieval={"nope": 1})
+
+
+def test_name_index_points_at_papers_with_a_rare_name_only():
+    from assistant.retrieve.names import NameIndex, names
+
+    assert names("Does S3MA beat ColBERTv2 on ImageNet? Ask Bob about LASI.") == {"S3MA", "ColBERTv2", "ImageNet",
+                                                                                  "LASI"}
+    idx = NameIndex([("a", "We propose CaSED on ImageNet."), ("b", "ImageNet results."), ("c", "ImageNet again."),
+                     ("d", "More ImageNet."), ("e", "Nothing named here.")], max_papers=3)
+    assert idx.matches("What is CaSED?") == {"a"}
+    assert idx.matches("Which papers use ImageNet?") == set()  # four papers carry it: not a pointer
+    assert idx.matches("what is cased?") == set()  # names are case-sensitive

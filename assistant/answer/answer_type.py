@@ -32,12 +32,16 @@ def expects_number(question: str) -> str | None:
     return "count" if _ASKS_COUNT.search(question) else None
 
 
-def gives_number(text: str, kind: str) -> bool:
+def gives_number(text: str, kind: str, question: str = "") -> bool:
     """Whether `text` (citation markers removed) states a figure: digits, or number words for a count.
+    Numbers the question itself holds ("on ImageNet 256x256") are not an answer.
 
     >>> gives_number("It is on par with models four times its size.", "metric")
     False
     >>> gives_number("It needs only ten features.", "count"), gives_number("It reaches 82.7% top-1.", "metric")
     (True, True)
+    >>> gives_number("It is state of the art on ImageNet 256*256.", "metric", "What FID on ImageNet 256x256?")
+    False
     """
-    return bool(_DIGITS.search(text) or (kind == "count" and _WORDS.search(text)))
+    asked = set(re.findall(r"\d+(?:[.,]\d+)*", question))
+    return bool(set(_DIGITS.findall(text)) - asked or (kind == "count" and _WORDS.search(text)))

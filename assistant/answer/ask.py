@@ -17,7 +17,7 @@ from assistant.answer import citations as cit
 from assistant.answer.answer_type import expects_number, gives_number
 from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
-from assistant.answer.support import EmbeddingJudge, SupportJudge, content_words
+from assistant.answer.support import EmbeddingJudge, SupportJudge, content_words, stem
 from assistant.config import Settings
 from assistant.llm.base import LLM, Usage, complete
 from assistant.retrieve import Retriever
@@ -120,6 +120,30 @@ def check(text: str, question: str, sources: list[Source], judge: SupportJudge, 
     return cit.render(sentences), cites, flagged
 
 
+def restates_question(sentence: cit.Sentence, question: str, sources: list[Source]) -> bool:
+    """Whether a draft sentence only says that the top paper is what the question asks about: it names
+    a paper and nothing else, or most of its content words come from the question (the 1.5B model's
+    "Yes, there is a method that ..."). Such a sentence claims no content a source could support."""
+    if set(sentence.cited) - {1}:
+        return False
+    words = {stem(w) for w in content_words(sentence.text)}
+    asked = {stem(w) for w in content_words(question)}
+    names_only = sentence.cited == [1] and claim_of(sentence.text, question, sources).startswith(f"{question} ")
+    return names_only or (len(words) >= 3 and len(words & asked) >= 0.8 * len(words))
+
+
+def quote_top(question: str, question_vec: np.ndarray, sources: list[Source], judge: EmbeddingJudge,
+              settings: Settings) -> tuple[str, Citation] | None:
+    """An extractive answer: the top paper and its sentence closest to the question, quoted verbatim,
+    when that sentence is close enough to the question to be worth showing."""
+    top = sources[0]
+    sentence = judge.best_sentences(question_vec, top.paper, 1)
+    if not sentence or judge.relevance(sentence, question_vec)[0] < settings.answer.quote_threshold:
+        return None
+    text = f"The closest paper is {top.paper.title} [1]. It says: “{sentence[0]}” [1]"
+    return text, Citation(1, top.paper.paper_id, top.paper.title, round(judge.scores(sentence, top.paper)[0], 3))
+
+
 def refusal(question: str, hits: list[Hit], model: str, reason: str, **kw: object) -> Answer:
     return Answer(question=question, text=REFUSAL, refused=True, citations=[], sources=[], model=model,
                   related=hits, flagged=[{"action": "refused", "reason": reason}], **kw)  # type: ignore[arg-type]
@@ -136,7 +160,7 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     t_ret = time.perf_counter()
     timings = {"retrieve_ms": round((t_ret - t0) * 1000, 1)}
     best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
-    if best < settings.answer.refuse_below:
+    if best < settings.answer.refuse_below and not any(h.name_match for h in hits):
         yield SourcesEvent([], standalone)
         timings.update(ttft_ms=timings["retrieve_ms"], total_ms=round((time.perf_counter() - t0) * 1000, 1))
         yield DoneEvent(refusal(question, hits, str(model), f"best retrieval similarity {best:.2f} is below "
@@ -168,9 +192,17 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         answer = refusal(question, hits, str(model), "the model found no answer in the sources", usage=use)
     else:
         checked, cites, flagged = check(text, standalone, sources, judge, settings, question_vec=qvec)
+        drafted = cit.split_cited(cit.keep_valid(text, len(sources)))
+        if (not cites and any(restates_question(s, standalone, sources) for s in drafted)
+                and (quoted := quote_top(standalone, qvec, sources, judge, settings))):
+            checked, cites = quoted[0], [quoted[1]]
+            flagged.append({"action": "quoted", "n": 1, "sentence": text,
+                            "reason": "the draft only restated the question"})
         wanted = expects_number(standalone)
         plain = " ".join(s.text for s in cit.split_cited(checked))
-        if not cites or (wanted and not gives_number(plain, wanted)):
+        for src in sources:  # a title's digits (Mamba-2, S^2IP-LLM) are not an answer's figure
+            plain = plain.replace(src.paper.title, "")
+        if not cites or (wanted and not gives_number(plain, wanted, standalone)):
             reason = ("no sentence of the draft was supported by a source" if not cites else
                       "the question asks for a figure and the supported answer states none")
             answer = refusal(question, hits, str(model), reason, usage=use)

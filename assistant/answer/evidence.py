@@ -24,13 +24,14 @@ def format_sources(sources: list[Source]) -> str:
 
 
 def relevant(hits: list[Hit], margin: float) -> list[Hit]:
-    """The top hit, plus every hit whose dense similarity is within `margin` of the best one.
+    """The top hit and any hit that carries a name of the question, plus every hit whose dense
+    similarity is within `margin` of the best one.
 
     A paper far below the best one rarely answers the question, yet a small model copies and
     cites its sentences anyway; leaving it out also saves prompt tokens.
     """
     best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
-    return [h for i, h in enumerate(hits) if i == 0 or (h.dense_similarity or 0.0) >= best - margin]
+    return [h for i, h in enumerate(hits) if i == 0 or h.name_match or (h.dense_similarity or 0.0) >= best - margin]
 
 
 def select_evidence(hits: list[Hit], query_vec: np.ndarray, judge: EmbeddingJudge, *, n_sentences: int,

@@ -40,7 +40,7 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     return word[:6]
 
 
@@ -80,21 +80,21 @@ class EmbeddingJudge:
     def fit(self, texts: Iterable[str]) -> None:
         """Document frequencies (by stem) for the IDF weights."""
         for t in texts:
-            self.df.update({_stem(w) for w in content_words(t)})
+            self.df.update({stem(w) for w in content_words(t)})
             self.n_docs += 1
 
     def idf(self, word: str) -> float:
-        return math.log((self.n_docs + 1) / (self.df.get(_stem(word), 0) + 0.5))
+        return math.log((self.n_docs + 1) / (self.df.get(stem(word), 0) + 0.5))
 
     def overlap(self, claim: str, source_text: str) -> float:
         """IDF-weighted share of the claim's content words found in the source (6-letter prefix match)."""
         words = content_words(claim)
         if not words:
             return 0.0
-        src = {_stem(w) for w in content_words(source_text)}
+        src = {stem(w) for w in content_words(source_text)}
         weights = {w: self.idf(w) for w in words}
         total = sum(weights.values()) or 1.0
-        return sum(v for w, v in weights.items() if _stem(w) in src) / total
+        return sum(v for w, v in weights.items() if stem(w) in src) / total
 
     def sentences(self, paper: Paper) -> list[str]:
         return [paper.title, *split_sentences(paper.abstract)]

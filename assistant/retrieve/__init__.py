@@ -9,6 +9,7 @@ from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
 from assistant.retrieve.fusion import first_ranks, mmr, rrf
 from assistant.retrieve.lexical import LexicalIndex
+from assistant.retrieve.names import NameIndex
 from assistant.types import Hit, Paper, Passage
 
 __all__ = ["Retriever"]
@@ -26,6 +27,7 @@ class Retriever:
         self.papers: dict[str, tuple[Paper, str]] = store.papers()
         self.chunks = [c for c in store.all_chunks() if self._visible(c)]
         self.lexical = LexicalIndex([f"{self.papers[c.paper_id][0].title}\n{c.text}" for c in self.chunks])
+        self.names = NameIndex((pid, f"{p.title}\n{p.abstract}") for pid, (p, _) in self.papers.items())
 
     def _visible(self, c: StoredChunk) -> bool:
         entry = self.papers.get(c.paper_id)
@@ -45,14 +47,15 @@ class Retriever:
         dense_rank = first_ranks([c.paper_id for c in dense])
         lexical_rank = first_ranks([c.paper_id for c, _ in lexical])
         fused = rrf(dense_rank, lexical_rank, k=s.rrf_k, weights=(s.dense_weight, s.lexical_weight))
-        order = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        named = self.names.matches(query) & fused.keys()
+        order = sorted(fused, key=lambda pid: (pid not in named, -fused[pid], pid))
         passages = self._passages(dense, lexical)
         best_sim: dict[str, float] = {}
         for c in dense:
             best_sim.setdefault(c.paper_id, 1.0 - c.distance)
         hits = [Hit(paper=self.papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),
                     lexical_rank=lexical_rank.get(pid), dense_similarity=best_sim.get(pid),
-                    passages=passages[pid][: s.passages_per_paper]) for pid in order]
+                    passages=passages[pid][: s.passages_per_paper], name_match=pid in named) for pid in order]
         if mmr_on if mmr_on is not None else s.mmr:
             return self.diversify(hits, k)
         return hits[:k]

@@ -55,6 +55,8 @@ def answer_html(a: Answer) -> str:
             notes.append(f"[{f['n']}] removed: the source does not support “{html.escape(str(f['sentence']))}”")
         elif f.get("action") == "off-topic":
             notes.append(f"[{f['n']}] removed: “{html.escape(str(f['sentence']))}” is not about the question")
+        elif f.get("action") == "quoted":
+            notes.append("the model only restated the question, so the top paper's closest sentence is quoted")
         elif f.get("action") == "unsupported":
             notes.append(f"removed “{html.escape(str(f['sentence']))}”: no source supports it")
     if notes:

@@ -66,14 +66,16 @@ class AnswerSettings(_Section):
     evidence_sentences: int = Field(2, ge=1, description="Best-matching sentences per source given to the model.")
     context_tokens: int = Field(450, ge=100, description="Token budget for the sources block (model tokenizer).")
     source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
-                                 "best paper's are not given to the model (eval/calibrate_sources.py).")
+                                 "best paper's are not given to the model, unless ranked first or carrying a name "
+                                 "the question uses (eval/calibrate_sources.py).")
     support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
     attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
-    refuse_below: float = Field(0.30, description="Refuse before the model runs when the best dense similarity is "
-                                "below this (eval/calibrate_refusal.py: the lowest answerable eval question, a short "
-                                "name lookup, scores 0.33).")
+    refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "
+                                "similarity is below this and no paper carries a name the question uses "
+                                "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
+                                "lookup, scores 0.33).")
     quote_threshold: float = Field(0.55, description="A draft that only restates the question may be replaced by "
                                    "a quote of the top paper's closest sentence when that sentence is this similar "
                                    "to the question (eval/calibrate_quote.py).")

@@ -33,7 +33,8 @@ def summary_json(s: Any) -> dict[str, Any]:
 def references(a: Answer) -> str:
     """The numbered references of the cited sources, or the related reading of a refusal."""
     if a.refused:
-        lines = ["The papers do not answer this. Related reading:"]
+        why = next((str(f["reason"]) for f in a.flagged if f.get("action") == "refused"), "")
+        lines = [f"The papers do not answer this{f' ({why})' if why else ''}. Related reading:"]
         lines += [f"  - {h.paper.title}" for h in a.related[:5]]
         return "\n".join(lines)
     lines = ["References:"]

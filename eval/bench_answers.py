@@ -11,7 +11,7 @@ generation time. Writes eval/reports/<name>.{json,md} (`--name`, default bench_a
 Each question's outcome (both systems) goes to eval/reports/<name>_rows.jsonl.
 Held-out questions (never used to calibrate a threshold):
     .venv/bin/python eval/bench_answers.py --questions eval/questions_heldout.jsonl --name bench_answers_heldout
-`--product-only` skips the baseline and prints the product's numbers without writing reports.
+`--product-only` skips the baseline and prints the product's numbers; it writes rows only with `--rows`.
 """
 
 from __future__ import annotations
@@ -112,6 +112,9 @@ def main() -> None:
     if not args.product_only:
         for q in tqdm(qs, desc="Baseline", unit="q"):
             runs["baseline"].append((q, baseline(a, q.question)))
+    if args.product_only and not args.rows:
+        print(json.dumps(summarize(runs["product"]), indent=2))
+        return
     args.rows = args.rows or REPORTS / f"{args.name}_rows.jsonl"
     args.rows.parent.mkdir(parents=True, exist_ok=True)
     with args.rows.open("w") as f:
@@ -123,7 +126,6 @@ def main() -> None:
         print(json.dumps(summarize(runs["product"]), indent=2))
         return
     out = {name: summarize(rows) for name, rows in runs.items()}
-    REPORTS.mkdir(exist_ok=True)
     p, b = out["product"], out["baseline"]
     out["ratios"] = {"ttft_p50": p["ttft_p50_ms"] / b["ttft_p50_ms"], "ttft_p95": p["ttft_p95_ms"] / b["ttft_p95_ms"],
                      "prompt_tokens": p["prompt_tokens_mean"] / b["prompt_tokens_mean"],

@@ -5,7 +5,7 @@ A sentence may cite a source other than the top one only when it is about the qu
 product rows from eval/bench_answers.py run with the rule off, labels each citation to a
 non-top source right (a gold paper) or wrong, and prints how many of each every threshold keeps.
 
-    ASSISTANT_ANSWER__RELEVANCE_THRESHOLD=0 .venv/bin/python eval/bench_answers.py --product-only \\
+    ASSISTANT_ANSWER__RELEVANCE_THRESHOLD=-1 .venv/bin/python eval/bench_answers.py --product-only \\
         --rows eval/reports/relevance_rows.jsonl
     .venv/bin/python eval/calibrate_relevance.py eval/reports/relevance_rows.jsonl
 """
@@ -13,22 +13,21 @@ non-top source right (a gold paper) or wrong, and prints how many of each every 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 from assistant import Assistant, Settings
 from assistant.answer import citations as cit
-from assistant.answer.support import content_words
+from assistant.answer.ask import claim_of
+from assistant.types import Hit, Paper, Source
 
 OUT = Path(__file__).parent / "reports" / "relevance_calibration.json"
 
 
 def claim(sentence: str, question: str, titles: list[str]) -> str:
-    """As assistant.answer.ask.claim_of, from titles."""
-    for t in titles:
-        sentence = re.sub(re.escape(t), "this paper", sentence, flags=re.I)
-    return sentence if len(content_words(sentence)) > 2 else f"{question} {sentence}"
+    """The claim check() scores, from the rows' source titles."""
+    sources = [Source(n, Hit(Paper(t, t, ""), 0.0, None, None, None), []) for n, t in enumerate(titles, 1)]
+    return claim_of(sentence, question, sources)
 
 
 def main() -> None:

@@ -74,6 +74,9 @@ def test_relevant_keeps_the_top_hit_and_those_near_the_best():
     assert [h.paper.title for h in relevant(hits, 0.15)] == ["A", "B", "C"]
     assert [h.paper.title for h in relevant(hits, 0.05)] == ["A", "B"]
     assert relevant([], 0.1) == []
+    named = hit("E", 0.10)
+    named.name_match = True  # a paper that carries the question's rare name is kept however far below
+    assert [h.paper.title for h in relevant([*hits, named], 0.05)] == ["A", "B", "E"]
 
 
 @pytest.mark.parametrize("question, kind", [

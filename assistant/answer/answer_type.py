@@ -12,11 +12,14 @@ import re
 
 _METRIC = (r"(?:score|accuracy|error(?: rate)?|mrr\S*|recall\S*|precision\S*|f1\S*|bleu|rouge\S*|perplexity|"
            r"latency|throughput|speed-?up|learning rate|batch size|auc|ndcg\S*|map@\S*|top-[15]\S*)")
-_ASKS_METRIC = re.compile(rf"\b(?:what|which)\s+(?:[\w@.-]+\s+){{0,2}}{_METRIC}(?!\w)", re.I)
+# the metric word must end the asked-for phrase: "what score does", not "what score function"
+_ASKS_METRIC = re.compile(rf"\b(?:what|which)\s+(?:[\w@.-]+\s+){{0,2}}{_METRIC}"
+                          r"(?=\s*(?:[?,]|$|\s(?:does|do|did|is|was|were|are|has|have|of|on|for|in|at|and|when)\b))",
+                          re.I)
 _ASKS_COUNT = re.compile(r"\bhow (?:many|much|few)\b", re.I)
 _DIGITS = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*")
-_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-                    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|single|twice|half)\b", re.I)
+_WORDS = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|twice)\b", re.I)
 
 
 def expects_number(question: str) -> str | None:

@@ -24,6 +24,7 @@ from assistant.retrieve import Retriever
 from assistant.types import Answer, Citation, Hit, Source
 
 REFUSAL = "I cannot answer this from the given papers."
+CONTEXT = " (context: "  # rewrite()'s fallback appends the previous question after this
 _REFUSAL = re.compile(
     r"cannot answer|can't answer|unable to answer|i don't know|i do not know|no information|"
     r"(?:do|does) not (?:contain|provide|mention|state|specify|say|include|discuss|report)|"
@@ -63,7 +64,7 @@ def rewrite(question: str, history: list[dict[str, str]], llm: LLM, settings: Se
     if not out or content_words(out) <= content_words(question):
         # the model added nothing: carry the previous question's topic along instead
         last = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-        return f"{question} (context: {last[:300]})" if last else question
+        return f"{question}{CONTEXT}{last[:300]})" if last else question
     return out
 
 
@@ -136,6 +137,8 @@ def quote_top(question: str, question_vec: np.ndarray, sources: list[Source], ju
               settings: Settings) -> tuple[str, Citation] | None:
     """An extractive answer: the top paper and its sentence closest to the question, quoted verbatim,
     when that sentence is close enough to the question to be worth showing."""
+    if not sources:
+        return None
     top = sources[0]
     sentence = judge.best_sentences(question_vec, top.paper, 1)
     if not sentence or judge.relevance(sentence, question_vec)[0] < settings.answer.quote_threshold:
@@ -192,17 +195,18 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         answer = refusal(question, hits, str(model), "the model found no answer in the sources", usage=use)
     else:
         checked, cites, flagged = check(text, standalone, sources, judge, settings, question_vec=qvec)
+        asked = standalone.split(CONTEXT, 1)[0]  # the question itself, without a carried-over topic
         drafted = cit.split_cited(cit.keep_valid(text, len(sources)))
-        if (not cites and any(restates_question(s, standalone, sources) for s in drafted)
+        if (not cites and any(restates_question(s, asked, sources) for s in drafted)
                 and (quoted := quote_top(standalone, qvec, sources, judge, settings))):
             checked, cites = quoted[0], [quoted[1]]
             flagged.append({"action": "quoted", "n": 1, "sentence": text,
                             "reason": "the draft only restated the question"})
-        wanted = expects_number(standalone)
+        wanted = expects_number(asked)
         plain = " ".join(s.text for s in cit.split_cited(checked))
         for src in sources:  # a title's digits (Mamba-2, S^2IP-LLM) are not an answer's figure
-            plain = plain.replace(src.paper.title, "")
-        if not cites or (wanted and not gives_number(plain, wanted, standalone)):
+            plain = re.sub(re.escape(src.paper.title), "", plain, flags=re.I)
+        if not cites or (wanted and not gives_number(plain, wanted, asked)):
             reason = ("no sentence of the draft was supported by a source" if not cites else
                       "the question asks for a figure and the supported answer states none")
             answer = refusal(question, hits, str(model), reason, usage=use)

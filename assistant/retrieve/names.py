@@ -1,9 +1,9 @@
 """Names in a query: a user who types "What is CaSED?" wants the paper that says CaSED.
 
 Dense similarity of such a short query is low and rank fusion can bury the one exact match,
-so papers that contain a rare name of the query (a word with two capitals or a digit among
-capitals: CaSED, LASI, S3MA, ColBERTv2, TopoLM) are put first. Names that many papers carry
-(ImageNet, GPT-4) are common knowledge rather than a pointer, so they are left to ranking.
+so papers that contain a rare name of the query (four or more characters with two capitals or
+a capital and a digit: CaSED, LASI, S3MA, ColBERTv2, TopoLM) are put first. Names that many papers
+carry (ImageNet, GPT-4) are common knowledge rather than a pointer, so they are left to ranking.
 """
 
 from __future__ import annotations
@@ -14,17 +14,24 @@ from collections.abc import Iterable
 _TOKEN = re.compile(r"[A-Za-z0-9][\w^-]*[A-Za-z0-9]")
 
 
-def names(text: str) -> set[str]:
-    """Name-like words: at least two capitals, or a capital and a digit.
+def _is_name(w: str) -> bool:
+    """Four or more characters with two capitals, or a capital and a digit; a plural acronym (LLMs)
+    counts as its singular. Short acronyms (GPU, LLM, F1, 3D) name common things, not a paper."""
+    if w.endswith("s") and w[:-1].isupper():
+        w = w[:-1]
+    caps = sum(ch.isupper() for ch in w)
+    return len(w) >= 4 and (caps >= 2 or (caps >= 1 and any(ch.isdigit() for ch in w)))
 
-    >>> sorted(names("What is CaSED, and does S3MA beat ColBERTv2 on ImageNet? Ask Bob."))
-    ['CaSED', 'ColBERTv2', 'ImageNet', 'S3MA']
+
+def names(text: str) -> set[str]:
+    """Name-like words, and the name-like parts of hyphenated words (CaSED-based gives CaSED).
+
+    >>> sorted(names("What is CaSED-based, and does S3MA beat ColBERTv2 on ImageNet with a GPU? Ask Bob."))
+    ['CaSED', 'CaSED-based', 'ColBERTv2', 'ImageNet', 'S3MA']
     """
     out = set()
     for w in _TOKEN.findall(text):
-        caps = sum(ch.isupper() for ch in w)
-        if caps >= 2 or (caps and any(ch.isdigit() for ch in w)):
-            out.add(w)
+        out |= {p for p in {w, *w.split("-")} if _is_name(p)}
     return out
 
 

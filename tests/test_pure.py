@@ -105,12 +105,12 @@ def test_index_name_changes_with_vector_settings_only():
 
 
 def test_name_index_points_at_papers_with_a_rare_name_only():
-    from assistant.retrieve.names import NameIndex, names
+    from assistant.retrieve.names import NameIndex, name_tokens
 
-    assert names("Does S3MA beat ColBERTv2 on ImageNet? Ask Bob about LASI.") == {"S3MA", "ColBERTv2", "ImageNet",
+    assert name_tokens("Does S3MA beat ColBERTv2 on ImageNet? Ask Bob about LASI.") == {"S3MA", "ColBERTv2", "ImageNet",
                                                                                   "LASI"}
-    assert names("Who won the F1 title with a 3D GPU and LLMs?") == set()  # short acronyms name common things
-    assert "CaSED" in names("a CaSED-like method")
+    assert name_tokens("Who won the F1 title with a 3D GPU and LLMs?") == set()  # short acronyms name common things
+    assert "CaSED" in name_tokens("a CaSED-like method")
     idx = NameIndex([("a", "We propose CaSED on ImageNet."), ("b", "ImageNet results."), ("c", "ImageNet again."),
                      ("d", "More ImageNet."), ("e", "Nothing named here.")], max_papers=3)
     assert idx.matches("What is CaSED?") == {"a"}

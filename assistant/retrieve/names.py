@@ -4,6 +4,8 @@ Dense similarity of such a short query is low and rank fusion can bury the one e
 so papers that contain a rare name of the query (four or more characters with two capitals or
 a capital and a digit: CaSED, LASI, S3MA, ColBERTv2, TopoLM) are put first. Names that many papers
 carry (ImageNet, GPT-4) are common knowledge rather than a pointer, so they are left to ranking.
+(assistant.answer.support.names is a different rule for a different job: details a source must
+contain, where all-caps acronyms are usually paraphrases.)
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ def _is_name(w: str) -> bool:
     return len(w) >= 4 and (caps >= 2 or (caps >= 1 and any(ch.isdigit() for ch in w)))
 
 
-def names(text: str) -> set[str]:
+def name_tokens(text: str) -> set[str]:
     """Name-like words, and the name-like parts of hyphenated words (CaSED-based gives CaSED).
 
-    >>> sorted(names("What is CaSED-based, and does S3MA beat ColBERTv2 on ImageNet with a GPU? Ask Bob."))
+    >>> sorted(name_tokens("What is CaSED-based, and does S3MA beat ColBERTv2 on ImageNet with a GPU? Ask Bob."))
     ['CaSED', 'CaSED-based', 'ColBERTv2', 'ImageNet', 'S3MA']
     """
     out = set()
@@ -42,13 +44,13 @@ class NameIndex:
         self.max_papers = max_papers
         self.papers: dict[str, set[str]] = {}
         for pid, text in docs:
-            for n in names(text):
+            for n in name_tokens(text):
                 self.papers.setdefault(n, set()).add(pid)
 
     def matches(self, query: str) -> set[str]:
         """Papers carrying a name of the query that at most `max_papers` papers carry."""
         out: set[str] = set()
-        for n in names(query):
+        for n in name_tokens(query):
             found = self.papers.get(n, set())
             if len(found) <= self.max_papers:
                 out |= found

@@ -8,7 +8,7 @@ import pytest
 from assistant.answer import citations as cit
 from assistant.answer.answer_type import expects_number, gives_number
 from assistant.answer.ask import check, quote_top, restates_question
-from assistant.answer.evidence import relevant
+from assistant.answer.evidence import near_best, relevant
 from assistant.config import Settings
 from assistant.types import Hit, Paper, Source
 
@@ -74,6 +74,8 @@ def test_relevant_keeps_the_top_hit_and_those_near_the_best():
     assert [h.paper.title for h in relevant(hits, 0.15)] == ["A", "B", "C"]
     assert [h.paper.title for h in relevant(hits, 0.05)] == ["A", "B"]
     assert relevant([], 0.1) == []
+    # summaries: an absolute floor as well, and no top hit kept for its rank
+    assert [h.paper.title for h in near_best(hits, 0.3, floor=0.45)] == ["B", "C"]
     named = hit("E", 0.10)
     named.name_match = True  # a paper that carries the question's rare name is kept however far below
     assert [h.paper.title for h in relevant([*hits, named], 0.05)] == ["A", "B", "E"]

@@ -102,6 +102,27 @@ def test_figure_question_answered_without_a_figure_is_refused(settings, indexed,
     assert a.refused or any(ch.isdigit() for ch in plain(a.text)), a.text  # ...while the real answer states one
 
 
+class RestatesQuestion(AddsInvalidCitation):
+    """The real model's prompt and tokenizer, answering with the 1.5B model's typical draft: the question restated."""
+
+    def stream(self, messages, **kw) -> Iterator[str]:
+        yield from ("Yes, there is a benchmark and toolkit for testing whether ML models can grasp the rules ",
+                    "that generate sequences of whole numbers. [1]")
+
+
+def test_a_draft_that_restates_the_question_becomes_a_checked_quote(settings, indexed, fast_llm):
+    # the real index, embedder and support judge reject the restatement (no source states it) ...
+    a = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=RestatesQuestion(fast_llm),
+                  progress=False).ask("Is there a benchmark and toolkit for testing whether ML models can grasp the "
+                                      "rules that generate sequences of whole numbers?")
+    title = "FACT: Learning Governing Abstractions Behind Integer Sequences"
+    # ... so the answer quotes the top paper verbatim and cites it
+    assert not a.refused and [c.title for c in a.citations] == [title] and a.sources[0].paper.title == title
+    quote = a.text.split("“", 1)[1].split("”", 1)[0]
+    assert a.text.startswith(f"The closest paper is {title} [1].") and quote in a.sources[0].paper.abstract
+    assert any(f["action"] == "quoted" for f in a.flagged)
+
+
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000])
 def test_bad_questions_are_clear_errors(answering, question):
     with pytest.raises(QuestionError):

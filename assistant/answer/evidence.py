@@ -23,15 +23,22 @@ def format_sources(sources: list[Source]) -> str:
     return "\n".join(format_source(s.n, s.paper.title, s.evidence) for s in sources)
 
 
+def near_best(hits: list[Hit], margin: float, floor: float = 0.0) -> list[Hit]:
+    """Hits whose dense similarity is at least `floor` and within `margin` of the best hit's."""
+    best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
+    bar = max(floor, best - margin)
+    return [h for h in hits if (h.dense_similarity or 0.0) >= bar]
+
+
 def relevant(hits: list[Hit], margin: float) -> list[Hit]:
-    """The top hit and any hit that carries a name of the question, plus every hit whose dense
-    similarity is within `margin` of the best one.
+    """The papers worth prompt tokens: the top hit, any hit that carries a name of the question,
+    and the hits near the best one.
 
     A paper far below the best one rarely answers the question, yet a small model copies and
     cites its sentences anyway; leaving it out also saves prompt tokens.
     """
-    best = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
-    return [h for i, h in enumerate(hits) if i == 0 or h.name_match or (h.dense_similarity or 0.0) >= best - margin]
+    near = {h.paper.paper_id for h in near_best(hits, margin)}
+    return [h for i, h in enumerate(hits) if i == 0 or h.name_match or h.paper.paper_id in near]
 
 
 def select_evidence(hits: list[Hit], query_vec: np.ndarray, judge: EmbeddingJudge, *, n_sentences: int,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.ask import check
+from assistant.answer.evidence import near_best
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.config import Settings
@@ -80,10 +81,7 @@ class ContributionCache:
 def select_papers(topic: str, retriever: Retriever, *, max_papers: int, pool: int, min_similarity: float,
                   margin: float, query_vec: Any = None) -> tuple[list[Hit], list[Hit]]:
     """(chosen, relevant but left out): relevant = similarity over the bar; chosen = MMR-diverse top."""
-    hits = retriever.search(topic, pool, query_vec=query_vec)
-    top = max((h.dense_similarity or 0.0 for h in hits), default=0.0)
-    bar = max(min_similarity, top - margin)
-    relevant = [h for h in hits if (h.dense_similarity or 0.0) >= bar]
+    relevant = near_best(retriever.search(topic, pool, query_vec=query_vec), margin, min_similarity)
     chosen = retriever.diversify(relevant, max_papers) if len(relevant) > max_papers else relevant
     ids = {h.paper.paper_id for h in chosen}
     return chosen, [h for h in relevant if h.paper.paper_id not in ids]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +151,11 @@ class Assistant:
 
     # ---- answers ----------------------------------------------------------------------
     def ask_stream(self, question: str, history: list[dict[str, str]] | None = None, *,
-                   k: int | None = None, temperature: float | None = None) -> Iterator[Any]:
-        """Events: SourcesEvent (before generation), TokenEvent*, DoneEvent with the checked Answer."""
+                   k: int | None = None, temperature: float | None = None) -> Generator[Any, None, None]:
+        """Events: SourcesEvent (before generation), TokenEvent*, DoneEvent with the checked Answer.
+
+        Close the generator when you stop reading it early (`contextlib.closing`): that releases the model.
+        """
         from assistant.answer.ask import ask_stream
 
         q = clean_question(question, self.settings.answer.max_question_chars)

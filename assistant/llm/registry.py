@@ -67,6 +67,16 @@ def spec_for(name: str) -> ModelSpec | None:
     return MODELS.get(ALIASES.get(name, name))
 
 
+def canonical(name: str) -> str:
+    """The registry name of an alias or of a registry model's file name; any other name as given.
+
+    >>> canonical("fast"), canonical("SmolLM2-135M-Instruct.Q4_1.gguf"), canonical("mine.gguf")
+    ('qwen2.5-coder-0.5b', 'smollm2-135m', 'mine.gguf')
+    """
+    spec = spec_for(name) or next((s for s in MODELS.values() if s.file == name), None)
+    return spec.name if spec else name
+
+
 def sha256_file(path: Path, progress: bool = False) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f, tqdm(total=path.stat().st_size, unit="B", unit_scale=True,

@@ -6,26 +6,25 @@ answers queue (concurrency 1) instead of failing; Stop cancels a running answer.
 
 from __future__ import annotations
 
-import os
+import logging
 import queue
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import gradio as gr
 
-import gradio as gr  # noqa: E402
-
-from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent  # noqa: E402
-from assistant.app import Assistant  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.errors import AssistantError  # noqa: E402
-from assistant.llm.registry import installed  # noqa: E402
-from assistant.render import bibtex  # noqa: E402
-from assistant.types import Answer  # noqa: E402
-from assistant.ui.format import (  # noqa: E402
+from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent
+from assistant.app import Assistant
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.llm.registry import canonical, installed
+from assistant.render import bibtex
+from assistant.types import Answer
+from assistant.ui.format import (
     answer_html,
     conversation_markdown,
     sources_html,
@@ -46,34 +45,56 @@ mark { background: #fff3a3; }
 """
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
 EXPORTS = Path(tempfile.gettempdir()) / "paper-assistant-exports"  # the one folder the app may serve files from
+log = logging.getLogger(__name__)
 
 
 class Sessions:
-    """One Assistant per model name, sharing the store and the embedder; built on first use."""
+    """One Assistant per model, sharing the store and the embedder; built on first use and kept.
+
+    Models are keyed by their registry name, so "fast" and "qwen2.5-coder-0.5b" are one model,
+    and switching back to a model reuses the one already loaded.
+    """
 
     def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
         self.base = assistant or Assistant(settings)
-        self.by_model: dict[str, Assistant] = {settings.llm.model: self.base}
+        self.by_model: dict[str, Assistant] = {canonical(settings.llm.model): self.base}
 
     def get(self, model: str) -> Assistant:
-        if model not in self.by_model:
+        key = canonical(model)
+        if key not in self.by_model:
             s = self.base.settings.model_copy(update={"llm": self.base.settings.llm.model_copy(update={"model": model})})
-            self.by_model = {model: Assistant(s, store=self.base.store, embedder=self.base.embedder)}
-        return self.by_model[model]
+            self.by_model[key] = Assistant(s, store=self.base.store, embedder=self.base.embedder)
+        return self.by_model[key]
 
 
-def _history(answers: list[Answer]) -> list[dict[str, str]]:
+def model_choices(settings: Settings) -> tuple[list[str], str]:
+    """The model dropdown's choices and the model it starts on.
+
+    The starting model is the one the settings name, resolved as the CLI resolves it (an alias
+    or a registry file name becomes its registry name); a model that is not installed stays
+    listed, so choosing it says how to install it instead of silently running another one.
+    """
+    if settings.llm.server_url:
+        name = settings.llm.server_model or settings.llm.model
+        return [name], name
+    start = canonical(settings.llm.model)
+    choices = installed(settings.models_dir)
+    return (choices if start in choices else [start, *choices]), start
+
+
+def _history(items: list[Any]) -> list[dict[str, str]]:
+    """The last three turns for the follow-up rewrite; a summary's turn is its topic."""
     turns: list[dict[str, str]] = []
-    for a in answers[-3:]:
-        turns += [{"role": "user", "content": a.question}, {"role": "assistant", "content": a.text}]
+    for x in items[-3:]:
+        asked = x.question if isinstance(x, Answer) else f"Summarize the papers on {x.topic}"
+        turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": x.text}]
     return turns
 
 
 def build(settings: Settings | None = None, *, assistant: Assistant | None = None) -> gr.Blocks:
     settings = settings or (assistant.settings if assistant else Settings())
     sessions = Sessions(settings, assistant)
-    models = installed(settings.models_dir) or [settings.llm.model]
-    default_model = settings.llm.model if settings.llm.model in models else models[0]
+    models, default_model = model_choices(settings)
 
     def describe(model: str) -> str:
         if settings.llm.server_url:
@@ -93,7 +114,7 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
         def work() -> None:
             try:
                 events.put(("done", a.summarize(message, progress=lambda i, n, t: events.put(("map", (i, n, t))))))
-            except AssistantError as e:
+            except Exception as e:  # noqa: BLE001  (any error reaches the page; a dead thread would hang it)
                 events.put(("error", e))
 
         threading.Thread(target=work, daemon=True).start()
@@ -111,7 +132,7 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
                     f"{describe(model)}<br>Last summary: {value.timings['total_ms'] / 1000:.1f} s", ""
                 return
 
-    def ask(message: str, chat: list[dict[str, Any]], answers: list[Answer], model: str, k: int,
+    def ask(message: str, chat: list[dict[str, Any]], answers: list[Any], model: str, k: int,
             temperature: float, mode: str = "Ask") -> Iterator[tuple[Any, ...]]:
         chat = [*chat, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         yield chat, gr.update(), answers, gr.update(), ""
@@ -121,24 +142,31 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
                 return
             a = sessions.get(model)
             text, sources = "", []
-            for event in a.ask_stream(message, _history(answers), k=int(k), temperature=float(temperature)):
-                if isinstance(event, SourcesEvent):
-                    sources = event.sources
-                    chat[-1]["content"] = "Reading the papers…"
-                    yield chat, sources_html(sources), answers, gr.update(), ""
-                elif isinstance(event, TokenEvent):
-                    text += event.text
-                    chat[-1]["content"] = text
-                    yield chat, gr.update(), answers, gr.update(), ""
-                elif isinstance(event, DoneEvent):
-                    ans = event.answer
-                    chat[-1]["content"] = answer_html(ans)
-                    answers = [*answers, ans]
-                    cited = {c.n for c in ans.citations}
-                    panel = sources_html(ans.sources, cited) if ans.sources else sources_html([])
-                    yield chat, panel, answers, f"{describe(model)}<br>Last answer: {speed_line(ans)}", ""
+            events = a.ask_stream(message, _history(answers), k=int(k), temperature=float(temperature))
+            with closing(events):  # Stop closes this generator: the model is released at once
+                for event in events:
+                    if isinstance(event, SourcesEvent):
+                        sources = event.sources
+                        chat[-1]["content"] = "Reading the papers…"
+                        yield chat, sources_html(sources), answers, gr.update(), ""
+                    elif isinstance(event, TokenEvent):
+                        text += event.text
+                        chat[-1]["content"] = text
+                        yield chat, gr.update(), answers, gr.update(), ""
+                    elif isinstance(event, DoneEvent):
+                        ans = event.answer
+                        chat[-1]["content"] = answer_html(ans)
+                        answers = [*answers, ans]
+                        cited = {c.n for c in ans.citations}
+                        panel = sources_html(ans.sources, cited) if ans.sources else sources_html([])
+                        yield chat, panel, answers, f"{describe(model)}<br>Last answer: {speed_line(ans)}", ""
         except AssistantError as e:
             chat[-1]["content"] = f'<div class="error">⚠ {e}</div>'
+            yield chat, gr.update(), answers, gr.update(), ""
+        except Exception as e:  # noqa: BLE001  (a bug: say so on the page and log the traceback)
+            log.exception("answering %r failed", message)
+            chat[-1]["content"] = f'<div class="error">⚠ Something went wrong ({type(e).__name__}); ' \
+                                  'the details are in the log.</div>'
             yield chat, gr.update(), answers, gr.update(), ""
 
     def export(answers: list[Answer], which: str) -> list[str] | None:
@@ -161,8 +189,10 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=480, elem_id="chat", sanitize_html=True)
+                # one line that grows: Enter sends, Shift+Enter starts a new line (a box of several lines
+                # would send on Shift+Enter instead)
                 box = gr.Textbox(label="Question", placeholder="e.g. How do vision Mamba models scan images?",
-                                 elem_id="question", lines=2)
+                                 elem_id="question", lines=1, max_lines=6)
                 mode = gr.Radio(["Ask", "Summarize a topic"], value="Ask", label="Mode", elem_id="mode")
                 with gr.Row():
                     send = gr.Button("Send", variant="primary", elem_id="send")

@@ -117,7 +117,8 @@ def ask(ctx: click.Context, question: str, model: str | None, server_url: str | 
             click.echo(event.text, nl=False)
         elif isinstance(event, DoneEvent):
             answer = event.answer
-    assert answer is not None
+    if answer is None:
+        raise AssistantError("the answer stream ended without an answer; run with -v to see why")
     if as_json:
         click.echo(json.dumps(answer_json(answer)))
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
@@ -16,7 +17,8 @@ class OpenAIServerLLM:
     """Chat completions from `<server_url>/chat/completions`; the URL ends in /v1."""
 
     def __init__(self, settings: LLMSettings, *, timeout: float = 300.0) -> None:
-        assert settings.server_url is not None
+        if not settings.server_url:
+            raise BackendError("no LLM server URL: pass --server-url http://HOST:PORT/v1 or set ASSISTANT_LLM__SERVER_URL")
         self.base = settings.server_url.rstrip("/")
         self.model = settings.server_model or settings.model
         self.name = f"{self.model} @ {self.base}"
@@ -56,7 +58,7 @@ class OpenAIServerLLM:
                     data = line[5:].strip()
                     if data == "[DONE]":
                         break
-                    event = json.loads(data)
+                    event = self._event(data)
                     if event.get("usage"):
                         usage.prompt_tokens = int(event["usage"].get("prompt_tokens") or 0)
                         usage.completion_tokens = int(event["usage"].get("completion_tokens") or 0)
@@ -69,3 +71,15 @@ class OpenAIServerLLM:
         except httpx.HTTPError as e:
             raise BackendError(f"cannot reach the LLM server at {self.base}: {e}; is it running?") from e
         usage.completion_tokens = usage.completion_tokens or n
+
+    def _event(self, data: str) -> dict[str, Any]:
+        """One server-sent event's JSON object, or a BackendError naming the server."""
+        try:
+            event = json.loads(data)
+        except ValueError as e:
+            raise BackendError(f"the LLM server at {self.base} sent a line that is not JSON: {data[:200]!r}; "
+                               "is it an OpenAI-compatible server?") from e
+        if not isinstance(event, dict):
+            raise BackendError(f"the LLM server at {self.base} sent {data[:200]!r}, not a JSON object; "
+                               "is it an OpenAI-compatible server?")
+        return event

@@ -17,6 +17,10 @@ class IndexCorruptError(AssistantError):
     """The store directory cannot be opened."""
 
 
+class StoreUnreachableError(AssistantError):
+    """The Chroma server cannot be reached."""
+
+
 class ModelError(AssistantError):
     """A model is missing, incomplete, or fails its checksum."""
 

@@ -12,10 +12,8 @@ from click.testing import CliRunner
 
 from assistant import Assistant, Settings
 from assistant.cli import main
-from assistant.errors import IndexCorruptError
+from assistant.errors import StoreUnreachableError
 from tests.servers import free_port, running
-
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +28,7 @@ def chroma_url(tmp_path_factory):
         yield url
 
 
+@pytest.mark.slow
 def test_ingest_and_search_through_a_chroma_server(chroma_url, embedder, tmp_path):
     s = Settings(data_dir=tmp_path, store={"chroma_url": chroma_url})
     a = Assistant(s, embedder=embedder, progress=False)
@@ -45,7 +44,10 @@ def test_ingest_and_search_through_a_chroma_server(chroma_url, embedder, tmp_pat
     assert len(json.loads(r.stdout)["results"]) == 2
 
 
-def test_unreachable_server_is_a_clear_error(tmp_path):
-    s = Settings(data_dir=tmp_path, store={"chroma_url": f"http://127.0.0.1:{free_port()}"})
-    with pytest.raises(IndexCorruptError, match="is the server running"):
+def test_unreachable_server_says_so_and_gives_its_url(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
+    s = Settings(data_dir=tmp_path, store={"chroma_url": url})
+    with pytest.raises(StoreUnreachableError, match=f"cannot reach the Chroma server at {url}.*chroma run"):
         Assistant(s, progress=False).store.paper_count()
+    r = CliRunner().invoke(main, ["--chroma-url", url, "--data-dir", str(tmp_path), "stats"])
+    assert r.exit_code == 1 and f"cannot reach the Chroma server at {url}" in r.output and "corrupt" not in r.output

@@ -17,11 +17,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.config import Settings
-from assistant.errors import IndexCorruptError, IndexMismatchError
+from assistant.errors import IndexCorruptError, IndexMismatchError, StoreUnreachableError
 from assistant.types import Chunk, Paper
 
 log = logging.getLogger(__name__)
@@ -42,17 +43,28 @@ def connect(settings: Settings) -> Any:
     """A Chroma client for the settings: a server when `store.chroma_url` is set, else on disk."""
     chroma = ChromaSettings(anonymized_telemetry=False)
     url = settings.store.chroma_url
-    try:
-        if url:
-            u = urlparse(url)
+    if url:
+        u = urlparse(url)
+        try:
             return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
                                        ssl=u.scheme == "https", settings=chroma)
+        except Exception as e:
+            raise unreachable(url, e) from e
+    try:
         settings.store_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.store_path), settings=chroma)
     except Exception as e:
-        where = url or settings.store_path
-        hint = "is the server running?" if url else "move the directory aside and run `assistant ingest` to rebuild"
-        raise IndexCorruptError(f"cannot open the Chroma store at {where}: {e}; {hint}") from e
+        raise IndexCorruptError(f"cannot open the Chroma store at {settings.store_path}: {e}; "
+                                "move the directory aside and run `assistant ingest` to rebuild") from e
+
+
+def unreachable(url: str, e: Exception) -> StoreUnreachableError:
+    return StoreUnreachableError(f"cannot reach the Chroma server at {url} ({e}); start it with "
+                                 "`chroma run --path DIR --port PORT`, or check --chroma-url / ASSISTANT_STORE__CHROMA_URL")
+
+
+def _is_connection_error(e: Exception) -> bool:
+    return isinstance(e, httpx.TransportError) or "could not connect" in str(e).lower()
 
 
 def _paper_meta(paper: Paper, paper_hash: str, n_chunks: int) -> dict[str, Any]:
@@ -91,6 +103,8 @@ class Store:
         except Exception as e:
             if not create and "does not exist" in str(e).lower():
                 raise
+            if settings.store.chroma_url and _is_connection_error(e):
+                raise unreachable(settings.store.chroma_url, e) from e
             raise IndexCorruptError(f"cannot open index {self.name} at {self.where}: {e}; "
                                     "move the store aside and run `assistant ingest` to rebuild") from e
         have = dict(self.chunks.metadata or {})

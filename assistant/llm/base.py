@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,8 +25,12 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
-        """Yield text pieces as they are generated; fill `usage` when done."""
+               stop: list[str] | None = None, usage: Usage | None = None) -> Generator[str, None, None]:
+        """Yield text pieces as they are generated; fill `usage` when done.
+
+        A backend may hold the model until the pieces run out: a caller that stops reading early
+        closes the generator (`with closing(llm.stream(...)) as pieces:`).
+        """
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -39,4 +44,5 @@ class LLM(Protocol):
 
 def complete(llm: LLM, messages: list[dict[str, str]], **kw: object) -> str:
     """The whole completion as one string."""
-    return "".join(llm.stream(messages, **kw))  # type: ignore[arg-type]
+    with closing(llm.stream(messages, **kw)) as pieces:  # type: ignore[arg-type]
+        return "".join(pieces)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -47,26 +48,72 @@ class LlamaCppLLM:
                 "threads": self.n_threads, "n_ctx": self.n_ctx, "path": str(self.path)}
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
-        usage = usage if usage is not None else Usage()
+               stop: list[str] | None = None, usage: Usage | None = None) -> Generation:
+        """The pieces of one completion; close it (or use `with`) when you stop reading early."""
+        return Generation(self._pieces(messages, max_tokens, temperature, stop or [],
+                                       usage if usage is not None else Usage()))
+
+    def _pieces(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, stop: list[str],
+                usage: Usage) -> Generator[str, None, None]:
         with self.lock:
-            ctx = self.llm._ctx.ctx
+            ctx = perf_context(self.llm)
             llama_cpp.llama_perf_context_reset(ctx)
             chat: Any = messages
             chunks: Any = self.llm.create_chat_completion(messages=chat, max_tokens=max_tokens, temperature=temperature,
-                                                     stop=stop or [], stream=True)
+                                                          stop=stop, stream=True)
             n = 0
-            for chunk in chunks:
-                choice = chunk["choices"][0]
-                piece = choice["delta"].get("content") or ""
-                if choice.get("finish_reason"):
-                    usage.finish_reason = choice["finish_reason"]
-                if piece:
-                    n += 1
-                    yield piece
+            with closing(chunks):
+                for chunk in chunks:
+                    choice = chunk["choices"][0]
+                    piece = choice["delta"].get("content") or ""
+                    if choice.get("finish_reason"):
+                        usage.finish_reason = choice["finish_reason"]
+                    if piece:
+                        n += 1
+                        yield piece
             perf = llama_cpp.llama_perf_context(ctx)
             usage.prompt_eval_tokens = int(perf.n_p_eval)
             usage.prompt_ms = float(perf.t_p_eval_ms)
             usage.generate_ms = float(perf.t_eval_ms)
             usage.completion_tokens = max(n, int(perf.n_eval))
             usage.prompt_tokens = max(0, int(self.llm.n_tokens) - usage.completion_tokens)
+
+
+class Generation(Generator[str, None, None]):
+    """The pieces of one completion, generated while the model's lock is held.
+
+    The lock is taken at the first piece and released when the pieces run out, on `close()`,
+    or at the end of a `with` block: a reader that stops early (Stop in the UI, an error)
+    frees the model at once, not whenever the garbage collector reaches an abandoned generator.
+    """
+
+    def __init__(self, pieces: Generator[str, None, None]) -> None:
+        self._pieces = pieces
+
+    def __next__(self) -> str:
+        return next(self._pieces)
+
+    def send(self, value: None) -> str:
+        return self._pieces.send(value)
+
+    def throw(self, *args: Any) -> str:
+        return self._pieces.throw(*args)
+
+    def close(self) -> None:
+        self._pieces.close()
+
+    def __enter__(self) -> Generation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def perf_context(llm: llama_cpp.Llama) -> Any:
+    """The llama_context that llama.cpp's perf counters (llama_perf_context*) take.
+
+    The one place that reaches into llama-cpp-python beyond its chat API; written for
+    llama-cpp-python 0.3.36, where `Llama.ctx` is a public property (tests/test_llamacpp.py
+    checks it is still there after an upgrade).
+    """
+    return llm.ctx

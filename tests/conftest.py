@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from assistant.config import PROJECT_ROOT
 from assistant.index.embedding import load_embedder
 
 FAST_MODEL = "qwen2.5-coder-0.5b"
+# what the CLI's entry point sets (the library sets no environment): offline, no tokenizer fork warnings
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture(scope="session")

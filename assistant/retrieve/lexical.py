@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import bm25s
 import numpy as np
-
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:

@@ -7,6 +7,7 @@ answers queue (concurrency 1) instead of failing; Stop cancels a running answer.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import tempfile
 import threading
@@ -225,6 +226,7 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
 
 def launch(settings: Settings | None = None, *, port: int = 7860, assistant: Assistant | None = None,
            block: bool = True) -> gr.Blocks:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # gradio reads it at launch; the UI's own setting
     demo = build(settings, assistant=assistant)
     theme = gr.themes.Default(font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"])
     EXPORTS.mkdir(parents=True, exist_ok=True)

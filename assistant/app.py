@@ -151,15 +151,19 @@ class Assistant:
 
     # ---- answers ----------------------------------------------------------------------
     def ask_stream(self, question: str, history: list[dict[str, str]] | None = None, *,
-                   k: int | None = None, temperature: float | None = None) -> Generator[Any, None, None]:
+                   k: int | None = None, temperature: float | None = None,
+                   max_tokens: int | None = None) -> Generator[Any, None, None]:
         """Events: SourcesEvent (before generation), TokenEvent*, DoneEvent with the checked Answer.
+        `max_tokens` caps this answer's generation (default: settings.llm.max_tokens).
 
         Close the generator when you stop reading it early (`contextlib.closing`): that releases the model.
         """
         from assistant.answer.ask import ask_stream
 
         q = clean_question(question, self.settings.answer.max_question_chars)
-        return ask_stream(q, settings=self.settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
+        settings = self.settings if max_tokens is None else self.settings.model_copy(
+            update={"llm": self.settings.llm.model_copy(update={"max_tokens": max(16, min(4096, max_tokens))})})
+        return ask_stream(q, settings=settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
                           history=history, k=k, temperature=temperature)
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, **kw: Any) -> Answer:

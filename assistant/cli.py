@@ -195,6 +195,29 @@ def ui(ctx: click.Context, port: int, model: str | None) -> None:
     launch(settings, port=port, assistant=a)
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1; any other needs --api-key).")
+@click.option("--port", type=int, help="Port (default 8000).")
+@click.option("--model", help="Model that answers (others installed can be named per request).")
+@click.option("--api-key", help="Require 'Authorization: Bearer KEY' (or set ASSISTANT_SERVE__API_KEY).")
+@click.option("--max-queue", type=int, help="Requests that may wait for the model; more get 429 (default 4).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, model: str | None, api_key: str | None,
+          max_queue: int | None) -> None:
+    """Serve the assistant as an OpenAI-compatible API at http://HOST:PORT/v1 (cited answers, checked)."""
+    from assistant.serve.app import check_bind
+    from assistant.serve.app import serve as run
+
+    settings = _settings(ctx, llm={"model": model},
+                         serve={"host": host, "port": port, "api_key": api_key, "max_queue": max_queue})
+    s = settings.serve
+    check_bind(s.host, s.api_key)
+    click.echo(f"Loading the index and {settings.llm.model}...", err=True)
+    click.echo(f"OpenAI-compatible API on http://{s.host}:{s.port}/v1{'  (API key required)' if s.api_key else ''}"
+               "  (Ctrl+C to stop)", err=True)
+    run(settings, log_level="info" if logging.getLogger().level <= logging.INFO else "warning")
+
+
 @main.group()
 def models() -> None:
     """List, install and verify the local GGUF models."""

@@ -90,6 +90,19 @@ class SummarySettings(_Section):
     max_tokens: int = Field(350, ge=50, description="Most tokens in the synthesis.")
 
 
+class ServeSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address `assistant serve` listens on; anything but loopback needs an API key.")
+    port: int = Field(8000, ge=1, le=65535, description="Port of the OpenAI-compatible API.")
+    api_key: str | None = Field(None, description="Bearer token the API requires (ASSISTANT_SERVE__API_KEY keeps it "
+                                "off the command line).")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest request body; bigger ones get 413.")
+    max_messages: int = Field(64, ge=1, description="Most messages in one chat request.")
+    max_queue: int = Field(4, ge=0, description="Requests that may wait for the model while one runs; more get 429 "
+                           "with Retry-After.")
+    remembered_answers: int = Field(512, ge=0, description="Recent answers whose cited papers are kept, so a "
+                                    "follow-up that quotes one back resolves its [n] to papers.")
+
+
 class Settings(BaseSettings):
     """Every setting of the assistant, by stage."""
 
@@ -104,6 +117,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     summary: SummarySettings = SummarySettings()
+    serve: ServeSettings = ServeSettings()
 
     @property
     def store_path(self) -> Path:

@@ -20,10 +20,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(cmd: list[str], health_url: str, log_path: Path, *, timeout_s: float = 120) -> Iterator[None]:
-    """Run `cmd` with its output in `log_path` until `health_url` answers 200; stop it afterwards."""
+def running(cmd: list[str], health_url: str, log_path: Path, *, timeout_s: float = 120,
+            env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run `cmd` (with `env`, default: ours) with its output in `log_path` until `health_url` answers 200; stop it
+    afterwards."""
     with log_path.open("w+") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + timeout_s
             while True:

@@ -38,7 +38,8 @@ class Assistant:
     """Search, ask and summarize over one indexed collection."""
 
     def __init__(self, settings: Settings | None = None, *, store: Store | None = None,
-                 embedder: Embedder | None = None, llm: Any = None, progress: bool = True) -> None:
+                 embedder: Embedder | None = None, llm: Any = None, verifier: Any = None,
+                 progress: bool = True) -> None:
         self.settings = settings or Settings()
         self.progress = progress
         self._lock = threading.RLock()
@@ -48,6 +49,8 @@ class Assistant:
             self.__dict__["embedder"] = embedder
         if llm is not None:
             self.__dict__["llm"] = llm
+        if verifier is not None:
+            self.__dict__["verifier"] = verifier
         self._retriever: Retriever | None = None
 
     @property
@@ -81,6 +84,17 @@ class Assistant:
 
         return self.__dict__.get("judge") or self._once("judge", make)
 
+    @property
+    def verifier(self) -> Any:
+        """The judge that decides whether a source states an answer sentence (settings.verify.judge)."""
+        from assistant.verify import load_verifier
+
+        if "verifier" in self.__dict__:
+            return self.__dict__["verifier"]
+        judge = self.judge if self.settings.verify.judge == "overlap" else None
+        llm = self.llm if self.settings.verify.judge == "llm" else None
+        return self._once("verifier", lambda: load_verifier(self.settings, judge=judge, llm=llm))
+
     # ---- index ------------------------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,
                prune: bool = False) -> tuple[LoadResult, IngestReport]:
@@ -91,6 +105,7 @@ class Assistant:
                             prune=prune, progress=self.progress)
             self._retriever = None
             self.__dict__.pop("judge", None)  # its sentence vectors and IDF describe the old papers
+            self.__dict__.pop("verifier", None)  # so do its cached windows
         return loaded, report
 
     def ensure_index(self) -> None:
@@ -164,6 +179,7 @@ class Assistant:
         settings = self.settings if max_tokens is None else self.settings.model_copy(
             update={"llm": self.settings.llm.model_copy(update={"max_tokens": max(16, min(4096, max_tokens))})})
         return ask_stream(q, settings=settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
+                          verifier=self.verifier, threshold=self.settings.verify.threshold(),
                           history=history, k=k, temperature=temperature)
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, **kw: Any) -> Answer:
@@ -181,4 +197,5 @@ class Assistant:
 
         t = clean_question(topic, self.settings.answer.max_question_chars)
         return summarize(t, settings=self.settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
+                         verifier=self.verifier, threshold=self.settings.verify.threshold(),
                          max_papers=max_papers, progress=progress)

@@ -11,12 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+USER_DIR = Path(platformdirs.user_data_dir("paper-assistant"))
+
+
+def in_checkout(root: Path = PROJECT_ROOT) -> bool:
+    """Whether the package runs from a source checkout (editable install) rather than an installed wheel."""
+    return (root / "pyproject.toml").is_file() and (root / "prompts").is_dir()
+
+
+def default_models_dir() -> Path:
+    """`models/` beside the code in a checkout (where `make model` puts them), else the per-user data dir."""
+    return PROJECT_ROOT / "models" if in_checkout() else USER_DIR / "models"
 
 
 class _Section(BaseModel):
@@ -63,23 +75,35 @@ class LLMSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    evidence_sentences: int = Field(2, ge=1, description="Best-matching sentences per source given to the model.")
     context_tokens: int = Field(450, ge=100, description="Token budget for the sources block (model tokenizer).")
+    top_share: float = Field(0.8, gt=0, le=1, description="Share of the budget the top paper's sentences may use "
+                             "(eval/calibrate_evidence.py).")
+    other_sentences: int = Field(1, ge=1, description="Sentences given from each paper after the top one "
+                                 "(eval/calibrate_evidence.py).")
     source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
                                  "best paper's are not given to the model, unless ranked first or carrying a name "
                                  "the question uses (eval/calibrate_sources.py).")
-    support_threshold: float = Field(0.58, description="Support score below which a citation is dropped.")
-    attribute_threshold: float = Field(0.65, description="Support score needed to attribute an uncited sentence.")
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "
                                 "similarity is below this and no paper carries a name the question uses "
                                 "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
                                 "lookup, scores 0.33).")
-    quote_threshold: float = Field(0.55, description="A draft that only restates the question may be replaced by "
-                                   "a quote of the top paper's closest sentence when that sentence is this similar "
-                                   "to the question (eval/calibrate_quote.py).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
+
+
+class VerifySettings(_Section):
+    judge: Literal["crossencoder", "llm", "overlap"] = Field(
+        "crossencoder", description="Which judge decides whether a source states a sentence "
+        "(eval/bench_verifiers.py compares them).")
+    crossencoder_path: Path | None = Field(None, description="The trained verifier; default: <models_dir>/verifier-minilm.")
+    crossencoder_threshold: float = Field(0.5, ge=0, le=1, description="Cross-encoder score needed to keep a citation "
+                                          "(eval/calibrate_verifier.py, dev pairs).")
+    llm_threshold: float = Field(0.5, ge=0, le=1, description="P(yes) the LLM judge needs (eval/calibrate_verifier.py).")
+    overlap_threshold: float = Field(0.58, description="Embedding+overlap score needed (eval/calibrate_verifier.py).")
+
+    def threshold(self) -> float:
+        return float(getattr(self, f"{self.judge}_threshold"))
 
 
 class SummarySettings(_Section):
@@ -108,14 +132,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid")
 
-    data_dir: Path = Field(Path(platformdirs.user_data_dir("paper-assistant")), description="Where the index lives.")
-    models_dir: Path = Field(PROJECT_ROOT / "models", description="Where GGUF files are assembled and found.")
+    data_dir: Path = Field(USER_DIR, description="Where the index lives.")
+    models_dir: Path = Field(default_factory=default_models_dir, description="Where GGUF files are assembled and "
+                             "found: models/ in a checkout, else the per-user data dir.")
     chunking: ChunkingSettings = ChunkingSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
+    verify: VerifySettings = VerifySettings()
     summary: SummarySettings = SummarySettings()
     serve: ServeSettings = ServeSettings()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.types import Answer, Paper
+from assistant.types import Action, Answer, Flag, Paper
 
 
 def answer_json(a: Answer) -> dict[str, Any]:
@@ -17,11 +17,18 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "sources": [{"n": s.n, "paper_id": s.paper.paper_id, "title": s.paper.title, "score": round(s.hit.score, 6)}
                     for s in a.sources],
         "related": [{"paper_id": h.paper.paper_id, "title": h.paper.title} for h in a.related] if a.refused else [],
-        "flagged": a.flagged,
+        "claims": [{"text": c.text, "cited": c.cited, "evidence": {str(n): e for n, e in c.evidence.items()},
+                    "support": {str(n): v for n, v in c.support.items()}} for c in a.claims],
+        "flagged": [flag_json(f) for f in a.flagged],
         "timings": a.timings,
         "usage": a.usage,
         "model": a.model,
     }
+
+
+def flag_json(f: Flag) -> dict[str, Any]:
+    return {k: v for k, v in {"action": str(f.action), "sentence": f.sentence, "n": f.n, "support": f.support,
+                              "reason": f.reason}.items() if v not in (None, "")}
 
 
 def summary_json(s: Any) -> dict[str, Any]:
@@ -33,17 +40,17 @@ def summary_json(s: Any) -> dict[str, Any]:
 def references(a: Answer) -> str:
     """The numbered references of the cited sources, or the related reading of a refusal."""
     if a.refused:
-        why = next((str(f["reason"]) for f in a.flagged if f.get("action") == "refused"), "")
+        why = next((f.reason for f in a.flagged if f.action == Action.REFUSED), "")
         lines = [f"The papers do not answer this{f' ({why})' if why else ''}. Related reading:"]
         lines += [f"  - {h.paper.title}" for h in a.related[:5]]
         return "\n".join(lines)
     lines = ["References:"]
     for c in a.citations:
         lines.append(f"  [{c.n}] {c.title}  ({c.paper_id})")
-    dropped = [f for f in a.flagged if f.get("action") == "dropped"]
+    dropped = [f for f in a.flagged if f.action == Action.DROPPED]
     if dropped:
         lines.append(f"  ({len(dropped)} citation(s) removed: the source did not support the sentence)")
-    if off := [f for f in a.flagged if f.get("action") == "off-topic"]:
+    if off := [f for f in a.flagged if f.action == Action.OFF_TOPIC]:
         lines.append(f"  ({len(off)} citation(s) removed: the sentence was not about the question)")
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ papers -> chunks -> hits -> sources -> citations -> answers / summaries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,39 @@ class Citation:
     support: float | None = None
 
 
+class Action(StrEnum):
+    """What the claim check did to one sentence or citation of a draft."""
+
+    KEPT = "kept"  # a cited source states the sentence
+    ATTRIBUTED = "attributed"  # the sentence cited nothing (or a wrong source); a source that states it was added
+    DROPPED = "dropped"  # this citation's source does not state the sentence
+    OFF_TOPIC = "off-topic"  # the sentence is far from the question and cites a source other than the top one
+    UNSUPPORTED = "unsupported"  # no source states the sentence: it is not shown
+    RESTATED = "restated"  # the sentence only restates the question: it is not shown
+    REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
+
+
+@dataclass
+class Flag:
+    """One change the check made, for the UI's "support check" note and the eval rows."""
+
+    action: Action
+    sentence: str = ""
+    n: int | None = None
+    support: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class Claim:
+    """One shown answer sentence, its kept citations, and the source text each citation rests on."""
+
+    text: str
+    cited: list[int]
+    evidence: dict[int, str] = field(default_factory=dict)
+    support: dict[int, float] = field(default_factory=dict)
+
+
 @dataclass
 class Answer:
     """A finished answer: text with checked [n] citations, its sources and timings."""
@@ -112,5 +145,6 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
     standalone_question: str | None = None
     draft: str = ""  # the model's text before the citation check
-    flagged: list[dict[str, Any]] = field(default_factory=list)
+    flagged: list[Flag] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     related: list[Hit] = field(default_factory=list)

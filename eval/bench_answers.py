@@ -1,24 +1,29 @@
-"""Answer benchmark: the product against a naive baseline, same model, same questions, one process.
+"""Answer benchmark: the product against a naive baseline, same model, same questions.
 
 Baseline: the top-5 retrieved papers' whole abstracts in one prompt, citations taken as the
 model writes them (only numbers outside 1..5 removed). Product: `Assistant.ask`.
-Reports time to first token, prompt tokens, total time, citation precision/recall against
-the gold papers, refusals, and the product's time beyond llama.cpp's own prompt and
-generation time. Writes eval/reports/<name>.{json,md} (`--name`, default bench_answers).
 
-    .venv/bin/python eval/bench_answers.py [--model qwen2.5-coder-1.5b] [--limit N] [--product-only]
+Quality runs write one row per (system, question) to eval/reports/<name>_rows.jsonl as they
+finish, so a run resumes where it stopped; the metrics (evaluate/scoring.py: claim-level
+citation precision/recall against the papers' sentences, gold evidence cited, refusals,
+stance) are computed from the rows. Timing ratios come from `--timing N`: N questions, the two
+systems interleaved in one process, so both see the same machine load.
 
-Each question's outcome (both systems) goes to eval/reports/<name>_rows.jsonl.
-Held-out questions (never used to calibrate a threshold):
-    .venv/bin/python eval/bench_answers.py --questions eval/questions_heldout.jsonl --name bench_answers_heldout
-`--product-only` skips the baseline and prints the product's numbers; it writes rows only with `--rows`.
+    .venv/bin/python eval/bench_answers.py --questions eval/questions.jsonl --name dev [--systems product,baseline]
+    .venv/bin/python eval/bench_answers.py --questions eval/questions_test.jsonl --name test
+    .venv/bin/python eval/bench_answers.py --timing 24 --name timing
+    .venv/bin/python eval/report_answers.py      # dev and test side by side -> eval/reports/answers.md
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +34,11 @@ from assistant.answer import citations as cit
 from assistant.answer.ask import is_refusal
 from assistant.answer.prompts import render
 from assistant.evaluate.metrics import mean, percentile
-from assistant.evaluate.questions import load_questions
+from assistant.evaluate.questions import Question, load_questions
 from assistant.llm.base import Usage
 
-REPORTS = Path(__file__).parent / "reports"
+EVAL = Path(__file__).parent
+REPORTS = EVAL / "reports"
 
 
 def baseline(a: Assistant, question: str) -> dict[str, Any]:
@@ -50,100 +56,111 @@ def baseline(a: Assistant, question: str) -> dict[str, Any]:
     refused = is_refusal(text)
     nums = [] if refused else list(dict.fromkeys(n for s in cit.split_cited(text) for n in s.cited))
     return {"refused": refused, "citations": [hits[n - 1].paper.title for n in nums], "answer": text,
-            "ttft_ms": ((first or end) - t0) * 1000, "total_ms": (end - t0) * 1000,
-            "prompt_tokens": usage.prompt_tokens, "llm_ms": usage.prompt_ms + usage.generate_ms}
+            "source_ids": [h.paper.paper_id for h in hits],
+            "timings": {"ttft_ms": ((first or end) - t0) * 1000, "total_ms": (end - t0) * 1000},
+            "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}}
 
 
 def product(a: Assistant, question: str) -> dict[str, Any]:
     ans = a.ask(question)
-    t = ans.timings
     return {"refused": ans.refused, "citations": [c.title for c in ans.citations], "answer": ans.text,
-            "draft": ans.draft, "sources": [s.paper.title for s in ans.sources], "ttft_ms": t["ttft_ms"],
-            "total_ms": t["total_ms"], "prompt_tokens": ans.usage.get("prompt_tokens", 0),
-            "llm_ms": t.get("llm_prompt_ms", 0.0) + t.get("llm_generate_ms", 0.0)}
+            "draft": ans.draft, "source_ids": [s.paper.paper_id for s in ans.sources],
+            "flags": [str(f.action) for f in ans.flagged], "timings": ans.timings, "usage": ans.usage}
 
 
-def summarize(rows: list[tuple[Any, dict[str, Any]]]) -> dict[str, Any]:
-    answerable = [(q, r) for q, r in rows if q.gold]
-    unanswerable = [(q, r) for q, r in rows if not q.gold]
-    cited = [(q, r) for q, r in answerable if r["citations"]]
-    wrong_cites = sum(1 for q, r in unanswerable for _ in r["citations"])
-    all_cites = sum(len(r["citations"]) for _, r in rows)
-    ttft = [r["ttft_ms"] for _, r in rows if "prompt_tokens" in r and r["llm_ms"]]
-    total = sum(r["total_ms"] for _, r in rows)
-    llm = sum(r["llm_ms"] for _, r in rows if r["llm_ms"])
-    llm_total = sum(r["total_ms"] for _, r in rows if r["llm_ms"])
-    return {
-        "questions": len(rows),
-        "ttft_p50_ms": percentile(ttft, 50), "ttft_p95_ms": percentile(ttft, 95),
-        "prompt_tokens_mean": mean(r["prompt_tokens"] for _, r in rows if r["prompt_tokens"]),
-        "total_s": total / 1000,
-        "citation_precision": (sum(len(set(r["citations"]) & set(q.gold)) for q, r in rows) / all_cites
-                               if all_cites else None),
-        "citation_precision_answered_mean": mean(len(set(r["citations"]) & set(q.gold)) / len(r["citations"])
-                                                 for q, r in cited),
-        "citation_recall": mean(len(set(r["citations"]) & set(q.gold)) / len(set(q.gold)) for q, r in answerable),
-        "citations_on_unanswerables": wrong_cites,
-        "refusal_rate_unanswerable": mean(1.0 if r["refused"] else 0.0 for _, r in unanswerable),
-        "false_refusal_rate_answerable": mean(1.0 if r["refused"] else 0.0 for _, r in answerable),
-        "overhead_beyond_llm": (llm_total - llm) / llm_total if llm_total else None,
-    }
+SYSTEMS = {"product": product, "baseline": baseline}
+
+
+def question_fields(q: Question) -> dict[str, Any]:
+    return {"id": q.id, "kind": q.kind, "question": q.question, "gold": q.gold, "answer_facts": q.answer_facts,
+            "fact_evidence": q.fact_evidence, "stance": q.stance, "tags": q.tags}
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut by an interrupted run: that question runs again
+    return rows
+
+
+@contextlib.contextmanager
+def turn() -> Iterator[None]:
+    """With BENCH_LOCK=path, each question holds that file lock: llama.cpp's threads spin, so two model
+    processes on one machine's cores slow each other far more than 2x (seen here: 10x)."""
+    path = os.environ.get("BENCH_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def run(a: Assistant, qs: list[Question], systems: list[str], rows_path: Path) -> None:
+    done = {(r["system"], r["id"]) for r in read_rows(rows_path)}
+    rows_path.parent.mkdir(parents=True, exist_ok=True)
+    with rows_path.open("a", encoding="utf-8") as f:
+        for name in systems:  # one system at a time, so each keeps its own prompt prefix in llama.cpp's cache
+            for q in tqdm([q for q in qs if (name, q.id) not in done], desc=name, unit="q"):
+                with turn():
+                    row = SYSTEMS[name](a, q.question)
+                f.write(json.dumps({"system": name, **question_fields(q), **row}) + "\n")
+                f.flush()
+
+
+def timing(a: Assistant, qs: list[Question], n: int) -> dict[str, Any]:
+    """Both systems on the same answerable questions, interleaved: ratios of medians."""
+    picked = [q for q in qs if q.gold][:n]
+    t: dict[str, list[dict[str, float]]] = {"product": [], "baseline": []}
+    for q in tqdm(picked, desc="timing", unit="q"):
+        t["baseline"].append(baseline(a, q.question)["timings"])
+        t["product"].append(product(a, q.question)["timings"])
+
+    def p50(sys: str, key: str) -> float | None:
+        return percentile([x[key] for x in t[sys] if key in x], 50)
+
+    verify = [x["verify_ms"] / x["total_ms"] for x in t["product"] if x.get("total_ms")]
+    out = {"questions": len(picked), "model": a.llm.describe(),
+           "baseline_ttft_p50_ms": p50("baseline", "ttft_ms"), "baseline_total_p50_ms": p50("baseline", "total_ms"),
+           "product_ttft_p50_ms": p50("product", "ttft_ms"),
+           "product_first_verified_p50_ms": p50("product", "first_sentence_ms"),
+           "product_total_p50_ms": p50("product", "total_ms"), "product_verify_share_mean": mean(verify)}
+    out["first_verified_over_baseline_ttft"] = out["product_first_verified_p50_ms"] / out["baseline_ttft_p50_ms"]
+    out["total_ratio"] = out["product_total_p50_ms"] / out["baseline_total_p50_ms"]
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
-    ap.add_argument("--questions", type=Path, default=Path(__file__).parent / "questions.jsonl")
-    ap.add_argument("--limit", type=int)
+    ap.add_argument("--questions", type=Path, default=EVAL / "questions.jsonl")
+    ap.add_argument("--name", default="dev", help="rows go to eval/reports/answers_<name>_rows.jsonl")
+    ap.add_argument("--systems", default="product,baseline")
     ap.add_argument("--kinds", default="lookup,multi,unanswerable")
-    ap.add_argument("--product-only", action="store_true", help="iterate on the product; write no report")
-    ap.add_argument("--name", default="bench_answers", help="report file names under eval/reports/")
-    ap.add_argument("--rows", type=Path, help="per-question outcomes (default: eval/reports/<name>_rows.jsonl)")
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--timing", type=int, metavar="N", help="interleaved timing of N questions instead")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
     a = Assistant(Settings(llm={"model": args.model}), progress=False)
     a.retriever.search("warm up", 5)
-    a.ask("warm up: what is a sparse autoencoder?")  # loads the model, fills the cached prompt prefix
-    runs: dict[str, list[tuple[Any, dict[str, Any]]]] = {"baseline": [], "product": []}
-    # one pass each, so each keeps its own fixed prompt prefix in llama.cpp's cache
-    for q in tqdm(qs, desc="Product", unit="q"):
-        runs["product"].append((q, product(a, q.question)))
-    if not args.product_only:
-        for q in tqdm(qs, desc="Baseline", unit="q"):
-            runs["baseline"].append((q, baseline(a, q.question)))
-    if args.product_only and not args.rows:
-        print(json.dumps(summarize(runs["product"]), indent=2))
+    if "product" in args.systems or args.timing:
+        a.ask("warm up: what is a sparse autoencoder?")  # loads the model and the verifier, fills the prompt cache
+    else:
+        baseline(a, "warm up: what is a sparse autoencoder?")
+    if args.timing:
+        out = timing(a, qs, args.timing)
+        (REPORTS / f"timing_{args.name}.json").write_text(json.dumps(out, indent=2, default=str))
+        print(json.dumps(out, indent=2, default=str))
         return
-    args.rows = args.rows or REPORTS / f"{args.name}_rows.jsonl"
-    args.rows.parent.mkdir(parents=True, exist_ok=True)
-    with args.rows.open("w") as f:
-        for name, rows in runs.items():
-            for q, r in rows:
-                f.write(json.dumps({"system": name, "id": q.id, "kind": q.kind, "question": q.question,
-                                    "gold": q.gold, **r}) + "\n")
-    if args.product_only:
-        print(json.dumps(summarize(runs["product"]), indent=2))
-        return
-    out = {name: summarize(rows) for name, rows in runs.items()}
-    p, b = out["product"], out["baseline"]
-    out["ratios"] = {"ttft_p50": p["ttft_p50_ms"] / b["ttft_p50_ms"], "ttft_p95": p["ttft_p95_ms"] / b["ttft_p95_ms"],
-                     "prompt_tokens": p["prompt_tokens_mean"] / b["prompt_tokens_mean"],
-                     "total_time": p["total_s"] / b["total_s"]}
-    out["model"], out["kinds"] = a.llm.describe(), sorted(kinds)
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / f"{args.name}.json").write_text(json.dumps(out, indent=2, default=str))
-    rows = [k for k in p if k != "questions"]
-
-    def f(v: Any) -> str:
-        return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
-
-    md = (f"Model: {out['model']['model']} ({out['model']['device']}), {p['questions']} questions "
-          f"({', '.join(sorted(kinds))}) from {args.questions.name}\n\n")
-    md += "| metric | product | baseline |\n|---|---|---|\n" + "".join(f"| {k} | {f(p[k])} | {f(b[k])} |\n" for k in rows)
-    md += "\nRatios (product / baseline): " + ", ".join(f"{k} {v:.2f}" for k, v in out["ratios"].items()) + "\n"
-    (REPORTS / f"{args.name}.md").write_text(md)
-    print(md)
+    run(a, qs, args.systems.split(","), REPORTS / f"answers_{args.name}_rows.jsonl")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The citation check, evidence selection and answer-type rules, with a scripted judge (pure logic)."""
+"""The claim check and evidence selection, with a scripted verifier (pure logic)."""
 
 from __future__ import annotations
 
@@ -6,67 +6,132 @@ import numpy as np
 import pytest
 
 from assistant.answer import citations as cit
-from assistant.answer.answer_type import expects_number, gives_number
-from assistant.answer.ask import check, quote_top, restates_question
-from assistant.answer.evidence import near_best, relevant
-from assistant.config import Settings
-from assistant.types import Hit, Paper, Source
+from assistant.answer.ask import is_refusal
+from assistant.answer.check import ClaimChecker, check, is_yes_no, restates, statement
+from assistant.answer.evidence import near_best, relevant, select_evidence
+from assistant.config import AnswerSettings
+from assistant.types import Action, Hit, Paper, Source
+from assistant.verify.base import Support
 
 
-def hit(title: str, sim: float | None) -> Hit:
-    return Hit(Paper(title.lower(), title, f"{title} abstract."), 0.0, 1, 1, sim)
+def hit(title: str, sim: float | None, abstract: str = "") -> Hit:
+    return Hit(Paper(title.lower(), title, abstract or f"{title} abstract."), 0.0, 1, 1, sim)
 
 
-class ScriptedJudge:
-    """Support = scripted per (word in claim, paper title); relevance = scripted per word in claim."""
+class ScriptedVerifier:
+    """Support = scripted per (word in claim, paper title); the evidence names the word that matched."""
 
-    def __init__(self, support: dict[tuple[str, str], float], relevance: dict[str, float]) -> None:
-        self.support, self.rel = support, relevance
+    name = "scripted"
 
-    def scores(self, claims: list[str], paper: Paper) -> list[float]:
-        return [max((v for (w, t), v in self.support.items() if w in c and t == paper.title), default=0.0)
-                for c in claims]
+    def __init__(self, support: dict[tuple[str, str], float]) -> None:
+        self.table = support
+        self.calls: list[str] = []
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        out = []
+        for c in claims:
+            self.calls.append(c)
+            best = max(((v, w) for (w, t), v in self.table.items() if w in c and t == paper.title),
+                       default=(0.0, ""))
+            out.append(Support(best[0], f"{paper.title} says {best[1]}"))
+        return out
+
+
+class ScriptedRelevance:
+    """Relevance of a claim to the question, scripted per word."""
+
+    def __init__(self, rel: dict[str, float]) -> None:
+        self.rel = rel
 
     def relevance(self, claims: list[str], query_vec: np.ndarray) -> list[float]:
         return [max((v for w, v in self.rel.items() if w in c), default=0.0) for c in claims]
 
-    def best_sentences(self, query_vec: np.ndarray, paper: Paper, n: int) -> list[str]:
-        return [paper.abstract][:n]
-
 
 SOURCES = [Source(1, hit("Alpha", 0.7), ["a"]), Source(2, hit("Beta", 0.6), ["b"])]
-JUDGE = ScriptedJudge({("kiwi-fact", "Alpha"): 0.9, ("mango-fact", "Beta"): 0.9, ("padding", "Beta"): 0.9},
-                      {"kiwi-fact": 0.7, "mango-fact": 0.7, "padding": 0.2})
+VERIFIER = ScriptedVerifier({("kiwi-fact", "Alpha"): 0.9, ("mango-fact", "Beta"): 0.9, ("padding", "Beta"): 0.9})
+RELEVANCE = ScriptedRelevance({"kiwi-fact": 0.7, "mango-fact": 0.7, "padding": 0.2})
 Q = np.ones(3)
 
 
-def run(text: str, question_vec: np.ndarray | None = Q) -> tuple[str, list[int], list[dict[str, object]]]:
-    out, cites, flagged = check(text, "question words here", SOURCES, JUDGE, Settings(), question_vec=question_vec)
-    return out, [c.n for c in cites], flagged
+def run(text: str, question_vec: np.ndarray | None = Q, question: str = "Which fruit facts hold?"):
+    checker = ClaimChecker(question, SOURCES, verifier=VERIFIER, threshold=0.5, settings=AnswerSettings(),
+                           judge=RELEVANCE, question_vec=question_vec)  # type: ignore[arg-type]
+    claims, flags = [], []
+    for s in cit.split_cited(cit.keep_valid(text, len(SOURCES))):
+        out = checker.check(s)
+        flags += out.flags
+        if out.claim:
+            claims.append(out.claim)
+    return claims, flags
 
 
-def test_supported_citations_stay_and_unsupported_go():
-    out, cites, flagged = run("The kiwi-fact holds in this work [1]. The mango-fact holds as well [1].")
-    assert cites == [1, 2]  # the second sentence's [1] is dropped, then it is attributed to Beta
-    assert [f["action"] for f in flagged] == ["dropped", "attributed"]
-    assert out.endswith("[2].")
+def test_a_supported_citation_stays_with_the_sentence_it_rests_on():
+    claims, flags = run("The kiwi-fact holds in this work [1].")
+    assert [(c.cited, c.evidence) for c in claims] == [([1], {1: "Alpha says kiwi-fact"})]
+    assert flags == []
+
+
+def test_a_wrong_citation_is_dropped_and_the_sentence_attributed_to_the_source_that_states_it():
+    claims, flags = run("The mango-fact holds as well [1].")
+    assert [c.cited for c in claims] == [[2]]
+    assert [(f.action, f.n) for f in flags] == [(Action.DROPPED, 1), (Action.ATTRIBUTED, 2)]
+
+
+def test_a_sentence_no_source_states_is_not_shown():
+    claims, flags = run("The durian-fact holds everywhere [1].")
+    assert claims == [] and [f.action for f in flags] == [Action.DROPPED, Action.UNSUPPORTED]
 
 
 def test_off_topic_sentence_may_not_cite_a_lower_source():
-    out, cites, flagged = run("The kiwi-fact holds in this work [1]. Some padding sentence from elsewhere [2].")
-    assert cites == [1] and "padding" not in out
-    assert {"n": 2, "action": "off-topic"}.items() <= flagged[0].items()
+    claims, flags = run("The kiwi-fact holds in this work [1]. Some padding sentence from elsewhere [2].")
+    assert [c.cited for c in claims] == [[1]] and "padding" not in cit.render([cit.Sentence(c.text) for c in claims])
+    assert (flags[0].action, flags[0].n) == (Action.OFF_TOPIC, 2)
 
 
 def test_without_a_question_vector_every_source_may_back_a_sentence():
-    # summaries call check() without a question vector: many papers, each on its own topic
-    out, cites, _ = run("The kiwi-fact holds in this work [1]. Some padding sentence from elsewhere [2].", None)
-    assert cites == [1, 2] and "padding" in out
+    # summaries check without a question vector: many papers, each on its own topic
+    claims, _ = run("The kiwi-fact holds in this work [1]. Some padding sentence from elsewhere [2].", None)
+    assert [c.cited for c in claims] == [[1], [2]]
 
 
 def test_a_citation_to_a_number_not_given_never_reaches_the_output():
-    out, cites, _ = run("The kiwi-fact holds in this work [1][7].")
-    assert cites == [1] and "[7]" not in out
+    text, cites, _, _ = check("The kiwi-fact holds in this work [1][7].", "q", SOURCES, verifier=VERIFIER,
+                              threshold=0.5, settings=AnswerSettings())
+    assert [c.n for c in cites] == [1] and "[7]" not in text
+
+
+def test_a_yes_no_stance_is_checked_through_the_statement_after_it():
+    VERIFIER.calls.clear()
+    claims, _ = run("No, the kiwi-fact holds in this work [1].", question="Does the kiwi-fact fail?")
+    assert VERIFIER.calls == ["the kiwi-fact holds in this work."] and claims[0].text.startswith("No,")
+
+
+def test_a_restatement_of_the_question_is_not_an_answer():
+    claims, flags = run("There are fruit facts that hold [1].", question="Which fruit facts hold?")
+    assert claims == [] and flags[0].action == Action.RESTATED
+    # "Yes, <the question>" says nothing a source could be checked for either: only the stance is new
+    claims, flags = run("Yes, the kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
+    assert claims == [] and flags[0].action == Action.RESTATED
+    claims, _ = run("Yes, the kiwi-fact holds in vitro [1].", question="Does the kiwi-fact hold?")
+    assert [c.cited for c in claims] == [[1]]
+
+
+@pytest.mark.parametrize("question, yes_no", [("Does X need labels?", True), ("Is it fast?", True),
+                                              ("What does X need?", False), ("Which paper ...?", False)])
+def test_yes_no_questions(question, yes_no):
+    assert is_yes_no(question) is yes_no
+
+
+def test_statement_and_restates():
+    assert statement("Yes, it works.") == "it works." and statement("Yesterday it rained.") == "Yesterday it rained."
+    assert restates("Alpha [1] proposes a method.", "Which method does Alpha propose?", ["Alpha"])
+    assert not restates("Alpha halves memory use.", "Which method does Alpha propose?", ["Alpha"])
+
+
+def test_refusal_is_the_fixed_phrase_only():
+    assert is_refusal("I cannot answer this from the given papers.") and is_refusal("  ")
+    assert not is_refusal("VMamba does not include attention layers; it scans images along four routes [1].")
+    assert not is_refusal("The sources do not mention a learning rate.")
 
 
 def test_relevant_keeps_the_top_hit_and_those_near_the_best():
@@ -74,55 +139,38 @@ def test_relevant_keeps_the_top_hit_and_those_near_the_best():
     assert [h.paper.title for h in relevant(hits, 0.15)] == ["A", "B", "C"]
     assert [h.paper.title for h in relevant(hits, 0.05)] == ["A", "B"]
     assert relevant([], 0.1) == []
-    # summaries: an absolute floor as well, and no top hit kept for its rank
     assert [h.paper.title for h in near_best(hits, 0.3, floor=0.45)] == ["B", "C"]
     named = hit("E", 0.10)
     named.name_match = True  # a paper that carries the question's rare name is kept however far below
     assert [h.paper.title for h in relevant([*hits, named], 0.05)] == ["A", "B", "E"]
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("What score does Idefics2 achieve on the MMMU benchmark?", "metric"),
-    ("What MRR@10 does ColBERTv2 report on MS MARCO?", "metric"),
-    ("What top-1 ImageNet accuracy does PlainMamba reach?", "metric"),
-    ("What learning rate and batch size were used?", "metric"),
-    ("How many GPUs were used to train VMamba?", "count"),
-    ("Which method was applied to jet tagging, and how few features did it need?", "count"),
-    ("What happens to their accuracy as the label set grows?", None),
-    ("Which paper proposes a sparse retrieval method?", None),
-])
-def test_questions_that_ask_for_a_figure(question, kind):
-    assert expects_number(question) == kind
+class SentenceJudge:
+    """Sentences split on '. ', each with a scripted similarity to the question."""
+
+    def __init__(self, sims: dict[str, float]) -> None:
+        self.sims = sims
+
+    def sentences(self, paper: Paper) -> list[str]:
+        return [paper.title, *paper.abstract.split(". ")]
+
+    def vectors(self, paper: Paper) -> np.ndarray:
+        return np.array([[self.sims.get(s, 0.0)] for s in self.sentences(paper)])
 
 
-def test_answers_that_state_a_figure():
-    assert gives_number("It reaches 82.7% top-1 accuracy.", "metric")
-    assert not gives_number("It is on par with models four times its size.", "metric")
-    assert gives_number("It needs only ten features.", "count")
-    assert not gives_number("It trains on ImageNet-1K with a top-1 objective.", "metric")
-    assert not gives_number("It is the best on ImageNet 256*256.", "metric", "What FID on ImageNet 256x256?")
-    assert gives_number("It reaches FID 1.54 on ImageNet 256*256.", "metric", "What FID on ImageNet 256x256?")
+def test_evidence_gives_the_top_paper_most_of_the_budget_in_the_original_order():
+    top = hit("Top", 0.8, "Vision models are popular. We propose X. X outperforms Y by 5%. It is open")
+    other = hit("Other", 0.7, "Background here. Other reaches 80% accuracy")
+    judge = SentenceJudge({"Vision models are popular": 0.5, "We propose X": 0.3, "X outperforms Y by 5%": 0.4,
+                           "Background here": 0.1, "Other reaches 80% accuracy": 0.2})
+    sources = select_evidence([top, other], np.ones(1), judge, budget=24, count_tokens=lambda s: len(s.split()),
+                              top_share=0.6, others=1)  # type: ignore[arg-type]
+    # the two most similar sentences fit the top paper's share, shown in text order; the other paper gives one
+    assert sources[0].evidence == ["Vision models are popular", "X outperforms Y by 5%"]
+    assert sources[1].evidence == ["Other reaches 80% accuracy"]
 
 
-QUESTION = "Is there a method that retrofits word vectors with lexicon relations?"
-
-
-@pytest.mark.parametrize("draft, restates", [
-    ("Yes, there is a method that retrofits word vectors with lexicon relations [1].", True),
-    ("Yes, there is a method that retrofits word vectors with lexicon relations.", True),  # uncited
-    ("Alpha [1].", True),  # names the top paper and nothing else
-    ("Yes, there is a method that retrofits word vectors with lexicon relations [2].", False),  # not the top one
-    ("It refines vectors so linked words move closer, and helps on similarity tasks [1].", False),  # content
-    ("Beta [2].", False),
-])
-def test_a_draft_that_only_restates_the_question(draft, restates):
-    assert restates_question(cit.split_cited(draft)[0], QUESTION, SOURCES) is restates
-
-
-def test_the_top_paper_is_quoted_only_when_its_sentence_is_on_the_question():
-    judge = ScriptedJudge({("Alpha abstract", "Alpha"): 1.0}, {"Alpha abstract": 0.7})
-    text, citation = quote_top(QUESTION, Q, SOURCES, judge, Settings())  # type: ignore[misc]
-    assert text == "The closest paper is Alpha [1]. It says: “Alpha abstract.” [1]"
-    assert (citation.n, citation.title) == (1, "Alpha")
-    far = ScriptedJudge({}, {"Alpha abstract": 0.2})
-    assert quote_top(QUESTION, Q, SOURCES, far, Settings()) is None
+def test_stream_of_sentences_holds_markers_with_their_sentence():
+    s = cit.SentenceStream()
+    out = [x for piece in ["A is true", ". [", "1] B is", " also true [2]. C"] for x in s.feed(piece)]
+    assert out == ["A is true. [1]", "B is also true [2]."] and s.flush() == "C"

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import Assistant
-from assistant.answer import citations as cit
 from assistant.answer.ask import REFUSAL, DoneEvent, SourcesEvent, TokenEvent
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT
@@ -26,9 +25,12 @@ def test_lookup_cites_the_right_paper(answering):
                       "on a web page, and how many commands does it have?")
     assert not a.refused, a.draft
     assert "Mapping Natural Language Commands to Web Elements" in [c.title for c in a.citations]
-    numbers = {s.n for s in a.sources}
-    assert all(c.n in numbers for c in a.citations)
-    assert a.timings["ttft_ms"] <= a.timings["total_ms"] and a.usage["completion_tokens"] > 0
+    papers = {s.n: s.paper for s in a.sources}
+    for claim in a.claims:  # every shown sentence rests on its cited paper's own words
+        for n, evidence in claim.evidence.items():
+            assert evidence in papers[n].abstract, (claim, evidence)
+    assert a.timings["ttft_ms"] <= a.timings["first_sentence_ms"] <= a.timings["total_ms"]
+    assert a.usage["completion_tokens"] > 0
 
 
 def test_unanswerable_is_refused_without_citations(answering):
@@ -72,55 +74,50 @@ def test_invalid_citation_never_reaches_the_output(settings, indexed, fast_llm):
     assert all(1 <= c.n <= len(answer.sources) for c in answer.citations)
 
 
-class DropsFigures(AddsInvalidCitation):
-    """The real model, with every digit outside its [n] citation markers taken out."""
+class Scripted(AddsInvalidCitation):
+    """The real model's tokenizer and description, answering with a fixed draft."""
+
+    def __init__(self, llm, draft):
+        super().__init__(llm)
+        self.draft = draft
 
     def stream(self, messages, **kw) -> Iterator[str]:
-        inside = False
-        for piece in self.llm.stream(messages, **kw):
-            out = []
-            for ch in piece:
-                inside = (ch == "[") or (inside and ch != "]")
-                if inside or ch == "]" or not ch.isdigit():
-                    out.append(ch)
-            yield "".join(out)
+        yield from (self.draft[i:i + 7] for i in range(0, len(self.draft), 7))
 
 
-def plain(text: str) -> str:
-    return " ".join(s.text for s in cit.split_cited(text))
+def scripted(settings, indexed, fast_llm, draft):
+    return Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=Scripted(fast_llm, draft),
+                     progress=False)
 
 
-def test_figure_question_answered_without_a_figure_is_refused(settings, indexed, fast_llm):
-    question = "What speedup over DeiT does Vim report, and how much GPU memory does it save?"
-    no_figures = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=DropsFigures(fast_llm),
-                           progress=False).ask(question)
-    assert no_figures.refused and no_figures.citations == [], no_figures.text
-    assert no_figures.draft and not any(ch.isdigit() for ch in plain(no_figures.draft))
-    # the check kept a supported citation; only the missing figure refused it...
-    assert no_figures.flagged[0]["reason"].startswith("the question asks for a figure"), no_figures.flagged
-    a = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=fast_llm, progress=False).ask(question)
-    assert a.refused or any(ch.isdigit() for ch in plain(a.text)), a.text  # ...while the real answer states one
+QUESTION = "Does CaSED need a predefined vocabulary of categories, and does it need training?"
+TITLE = "Vocabulary-free Image Classification"
 
 
-class RestatesQuestion(AddsInvalidCitation):
-    """The real model's prompt and tokenizer, answering with the 1.5B model's typical draft: the question restated."""
+def test_a_polarity_flip_is_never_shown_and_a_faithful_paraphrase_is(settings, indexed, fast_llm):
+    flipped = scripted(settings, indexed, fast_llm, "Yes, CaSED needs a predefined vocabulary and is trained on "
+                       "labelled images [1].").ask(QUESTION)
+    assert flipped.refused and flipped.citations == [], flipped.text
+    faithful = scripted(settings, indexed, fast_llm, "No, CaSED works without a known vocabulary and needs no "
+                        "training, using a vision-language model with an external database [1].").ask(QUESTION)
+    assert not faithful.refused and [c.title for c in faithful.citations] == [TITLE], faithful.flagged
+    assert faithful.claims[0].evidence[1] in faithful.sources[0].paper.abstract
 
-    def stream(self, messages, **kw) -> Iterator[str]:
-        yield from ("Yes, there is a benchmark and toolkit for testing whether ML models can grasp the rules ",
-                    "that generate sequences of whole numbers. [1]")
+
+def test_a_draft_that_restates_the_question_is_not_an_answer(settings, indexed, fast_llm):
+    a = scripted(settings, indexed, fast_llm, "Yes, there is a benchmark and toolkit for testing whether ML models "
+                 "can grasp the rules that generate sequences of whole numbers. [1]").ask(
+        "Is there a benchmark and toolkit for testing whether ML models can grasp the rules that generate sequences "
+        "of whole numbers?")
+    assert a.refused and a.citations == []
+    assert any(f.action == "restated" for f in a.flagged), a.flagged
 
 
-def test_a_draft_that_restates_the_question_becomes_a_checked_quote(settings, indexed, fast_llm):
-    # the real index, embedder and support judge reject the restatement (no source states it) ...
-    a = Assistant(settings, store=indexed.store, embedder=indexed.embedder, llm=RestatesQuestion(fast_llm),
-                  progress=False).ask("Is there a benchmark and toolkit for testing whether ML models can grasp the "
-                                      "rules that generate sequences of whole numbers?")
-    title = "FACT: Learning Governing Abstractions Behind Integer Sequences"
-    # ... so the answer quotes the top paper verbatim and cites it
-    assert not a.refused and [c.title for c in a.citations] == [title] and a.sources[0].paper.title == title
-    quote = a.text.split("“", 1)[1].split("”", 1)[0]
-    assert a.text.startswith(f"The closest paper is {title} [1].") and quote in a.sources[0].paper.abstract
-    assert any(f["action"] == "quoted" for f in a.flagged)
+def test_what_streams_is_never_taken_back(answering):
+    events = list(answering.ask_stream("How does VMamba scan 2D images with selective state-space models?"))
+    streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))
+    answer = events[-1].answer
+    assert streamed == ("" if answer.refused else answer.text)  # only verified sentences were sent, all kept
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000])
@@ -133,9 +130,9 @@ def test_follow_up_is_rewritten_before_retrieval(answering):
     history = [{"role": "user", "content": "Which paper maps natural language commands to web page elements?"},
                {"role": "assistant", "content": "Mapping Natural Language Commands to Web Elements [1]."}]
     events = list(answering.ask_stream("How many commands did they collect?", history))
-    standalone = events[0].question
-    assert standalone != "How many commands did they collect?"
-    assert "command" in standalone.lower()
+    standalone = events[0].question.lower()
+    # "they" resolved: the searched question names the paper's topic, which the follow-up does not
+    assert "web" in standalone or "natural language" in standalone, standalone
 
 
 def test_cli_ask_json(settings, indexed):
@@ -172,5 +169,5 @@ def test_server_backend_answers_through_a_real_local_server(settings, indexed, l
     assert text.strip() and usage.completion_tokens > 0
     answer = a.ask("What dataset did the authors collect for mapping natural language commands to elements "
                    "on a web page?")
-    assert answer.sources and (answer.refused or answer.citations)
-    assert all(c.n in {x.n for x in answer.sources} for c in answer.citations)
+    assert not answer.refused, answer.flagged
+    assert "Mapping Natural Language Commands to Web Elements" in [c.title for c in answer.citations]

@@ -45,56 +45,57 @@ def test_scoring_skips_unanswerables_and_groups_by_kind():
     assert m["retrieval"]["by_kind"]["unanswerable"]["n"] == 0
 
 
-# ---- ALCE citation recall / precision, against hand-computed cases with a fake judge --------
-from assistant.evaluate.alce import alce  # noqa: E402
-from assistant.evaluate.scoring import _validity  # noqa: E402
+# ---- claim-level scores against the papers' own sentences (no model) -------------------------
+from assistant.evaluate.claims import COVER, lexical_score, score_answer, stance  # noqa: E402
 from assistant.types import Paper  # noqa: E402
 
-A, B, C = (Paper(paper_id=x, title=x, abstract=x) for x in "ABC")
+P = Paper("p1", "CaSED: Vocabulary-free Image Classification",
+          "CaSED needs no training. It retrieves captions from an external database. "
+          "It beats CLIP by 5 points on ten datasets.")
+Q = Paper("p2", "Other paper", "Other paper studies bread baking. It uses 3 ovens.")
 
 
-def judge(claim: str, papers: list[Paper]) -> float:
-    """A claim 'X Y.' is supported by sources whose ids cover all its letters."""
-    have = {p.paper_id for p in papers}
-    return 1.0 if set(claim.rstrip(".").split()) <= have else 0.0
+def test_a_claim_is_grounded_by_its_words_numbers_and_polarity():
+    assert lexical_score("CaSED retrieves captions from an external database.", P)[0] == 1.0
+    assert lexical_score("CaSED beats CLIP by 7 points.", P)[0] == 0.0  # a number the paper does not state
+    assert lexical_score("CaSED does not retrieve captions.", P)[0] < COVER  # the opposite polarity
+    assert lexical_score("Yes, CaSED needs no training.", P)[0] == 1.0  # the stance is not a claim word
 
 
-def test_alce_supported_and_irrelevant_citations():
-    # s1 "A." cites [1][2]: supported; [2] fails alone and [1] alone supports -> irrelevant
-    # s2 "B C." cites [2][3]: supported only together -> both relevant
-    # s3 "C." cites nothing -> unsupported
-    s = alce("A [1][2]. B C [2][3]. C.", {1: A, 2: B, 3: C}, judge, 0.5)
-    assert (s.sentences, s.supported, s.citations, s.relevant) == (3, 2, 4, 3)
-    assert s.recall == 2 / 3 and s.precision == 3 / 4
+def test_claim_precision_recall_and_gold_evidence():
+    facts = [(P.title, ["It beats CLIP by 5 points on ten datasets."]), (P.title, ["CaSED needs no training."])]
+    s = score_answer("CaSED beats CLIP by 5 points on ten datasets [1]. It bakes bread [1][2]. Uncited claim here.",
+                     {1: P, 2: Q}, facts)
+    assert (s.claims, s.grounded) == (3, 1)  # the bread claim cites P wrongly and Q does not state it
+    assert (s.citations, s.correct) == (3, 1)
+    assert (s.facts, s.facts_cited) == (2, 1)
 
 
-def test_alce_unsupported_sentence_makes_its_citations_irrelevant_and_caps_at_three():
-    s = alce("A B C [3][3].", {1: A, 2: B, 3: C}, judge, 0.5)
-    assert (s.supported, s.citations, s.relevant) == (0, 1, 0)
-    s = alce("A [1][2][3][1].", {1: A, 2: B, 3: C}, judge, 0.5)
-    assert s.citations == 3
-
-
-def test_alce_empty_answer():
-    s = alce("", {1: A}, judge, 0.5)
-    assert s.recall is None and s.precision is None
-
-
-def test_citation_validity_of_drafts():
-    assert _validity({"draft": "x [1][7]. y [2-3].", "source_ids": ["a", "b"]}) == 0.5
-    assert _validity({"draft": "no citations", "source_ids": ["a"]}) is None
+def test_stance_is_the_opening_word():
+    assert stance("No, it is training-free [1].") == "no" and stance("Yes.") == "yes"
+    assert stance("It is training-free.") is None and stance("Nobody knows.") is None
 
 
 def test_answer_metrics_refusals_and_gold_citations():
     rows = [{"id": "1", "kind": "lookup", "gold": ["A"], "retrieved": ["A"], "answer": "x", "citations": ["A", "B"],
-             "refused": False},
+             "refused": False, "stance": "yes"},
             {"id": "2", "kind": "lookup", "gold": ["B"], "retrieved": ["B"], "answer": "no", "citations": [],
-             "refused": True},
+             "refused": True, "stance": "no"},
             {"id": "3", "kind": "unanswerable", "gold": [], "retrieved": ["A"], "answer": "no", "citations": [],
              "refused": True},
             {"id": "4", "kind": "unanswerable", "gold": [], "retrieved": ["A"], "answer": "x", "citations": ["C"],
              "refused": False}]
     m = score_rows(rows, answers=True)["answers"]["overall"]
-    assert m["citation_precision"] == 1 / 3  # A right; B and C wrong
-    assert m["citation_recall"] == 0.5
+    assert m["paper_precision"] == 1 / 2  # A right, B wrong (citations on unanswerables are counted apart)
+    assert m["paper_recall"] == 0.5 and m["unanswerable_with_citation"] == 1
     assert m["refusal_recall"] == 0.5 and m["refusal_precision"] == 0.5 and m["false_refusal_rate"] == 0.5
+    assert m["stance_agreement"] == 0.0  # "x" states no stance; a refusal agrees with nothing
+
+
+def test_claim_scores_from_rows_use_the_cited_papers():
+    row = {"id": "1", "kind": "lookup", "gold": [P.title], "answer": "CaSED needs no training [1].",
+           "source_ids": ["p1", "p2"], "refused": False, "citations": [P.title],
+           "fact_evidence": [["CaSED needs no training."]], "answer_facts": ["no training"]}
+    m = score_rows([row], answers=True, papers={"p1": P, "p2": Q})["answers"]["overall"]
+    assert m["claim_citation_precision"] == 1.0 and m["claim_citation_recall"] == 1.0
+    assert m["gold_evidence_cited"] == 1.0

@@ -83,7 +83,8 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
     supplied = {"answer_system": set(), "answer_user": {"sources", "question"}, "rewrite": {"history", "question"},
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
                 "summary_map": {"topic", "title", "text"}, "summary_reduce": {"topic", "papers"},
-                "generate_question": {"title", "abstract", "banned"}}
+                "generate_question": {"title", "abstract", "banned"},
+                "verify_system": set(), "verify_user": {"title", "abstract", "claim"}}
     on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}
     assert on_disk == set(supplied)
     for name, names in supplied.items():

@@ -1,6 +1,6 @@
 """The UI's message formatting, without a browser."""
 
-from assistant.types import Answer, Citation, Hit, Paper, Passage, Source
+from assistant.types import Action, Answer, Citation, Claim, Flag, Hit, Paper, Passage, Source
 from assistant.ui.format import answer_html, conversation_markdown, link_citations, sources_html, speed_line
 
 
@@ -20,19 +20,20 @@ def test_citations_become_links_and_unknown_numbers_vanish():
 def test_answer_html_marks_attributed_and_dropped_citations():
     a = Answer(question="q", text="Claim [1].", refused=False, citations=[Citation(1, "p1", "T1")],
                sources=[_source(1, "T1"), _source(2, "T2")], model="m",
-               flagged=[{"action": "attributed", "n": 1, "sentence": "Claim."},
-                        {"action": "dropped", "n": 2, "sentence": "Claim."},
-                        {"action": "off-topic", "n": 2, "sentence": "Padding."}])
+               flagged=[Flag(Action.ATTRIBUTED, "Claim.", 1), Flag(Action.DROPPED, "Claim.", 2),
+                        Flag(Action.OFF_TOPIC, "Padding.", 2)],
+               claims=[Claim("Claim.", [1], {1: "Key finding here."}, {1: 0.9})])
     out = answer_html(a)
     assert "cite attributed" in out and "[2] removed" in out and "“Padding.” is not about the question" in out
+    assert "T1 (added by the support check): “Key finding here.”" in out  # the sentence it rests on, on hover
 
 
 def test_refusal_lists_related_reading_and_says_why():
     a = Answer(question="q", text="I cannot answer this from the given papers.", refused=True, citations=[],
                sources=[], model="m", related=[_source(1, "Near Paper").hit],
-               flagged=[{"action": "refused", "reason": "the question asks for a figure"}])
+               flagged=[Flag(Action.REFUSED, reason="no sentence of the draft was stated by a source")])
     out = answer_html(a)
-    assert "refusal" in out and "Near Paper" in out and "(the question asks for a figure)" in out
+    assert "refusal" in out and "Near Paper" in out and "(no sentence of the draft was stated by a source)" in out
 
 
 def test_sources_panel_highlights_evidence_and_shows_why():

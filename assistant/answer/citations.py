@@ -126,3 +126,48 @@ class StreamFilter:
     def flush(self) -> str:
         out, self.held = self.held, ""
         return out
+
+
+_ONLY_MARKERS = re.compile(r"(?:\s*\[[^\]]*\]?)*\s*")
+_LEAD_MARKERS = re.compile(r"^((?:\s*\[[^\]]*\])+)\s*")
+
+
+class SentenceStream:
+    """Collects streamed text and hands out whole sentences, each with the markers that close it.
+
+    A sentence is complete once the next one has begun with something other than markers
+    (markers that open a sentence belong to the one before, as in split_cited).
+
+    >>> s = SentenceStream()
+    >>> s.feed("A is true. [1")
+    []
+    >>> s.feed("] B is")
+    ['A is true. [1]']
+    >>> s.flush()
+    'B is'
+    """
+
+    def __init__(self) -> None:
+        self.buf = ""
+
+    def feed(self, piece: str) -> list[str]:
+        self.buf += piece
+        parts = split_sentences(self.buf)
+        if len(parts) < 2:
+            return []
+        last = parts[-1]
+        if _ONLY_MARKERS.fullmatch(last):
+            done, rest = parts[:-2], " ".join(parts[-2:])
+        else:
+            done, rest = parts[:-1], last
+            if lead := _LEAD_MARKERS.match(last):
+                done[-1] += " " + lead.group(1).strip()
+                rest = last[lead.end():]
+        if not done:
+            return []
+        self.buf = rest + (" " if self.buf[-1:].isspace() else "")
+        return done
+
+    def flush(self) -> str:
+        out, self.buf = self.buf.strip(), ""
+        return out

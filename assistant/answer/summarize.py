@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.ask import check
+from assistant.answer.check import check
 from assistant.answer.evidence import near_best
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.config import Settings
 from assistant.llm.base import LLM, complete
 from assistant.retrieve import Retriever
-from assistant.types import Citation, Hit, Source
+from assistant.types import Citation, Flag, Hit, Source
+from assistant.verify.base import Verifier
 
 Progress = Callable[[int, int, str], None]
 
@@ -43,7 +44,7 @@ class Summary:
     coverage: dict[str, Any]
     model: str
     timings: dict[str, float] = field(default_factory=dict)
-    flagged: list[dict[str, object]] = field(default_factory=list)
+    flagged: list[Flag] = field(default_factory=list)
 
 
 class ContributionCache:
@@ -101,7 +102,8 @@ def contribution(hit: Hit, topic: str, *, llm: LLM, judge: EmbeddingJudge, qvec:
 
 
 def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM, judge: EmbeddingJudge,
-              max_papers: int | None = None, progress: Progress | None = None) -> Summary:
+              verifier: Verifier, threshold: float, max_papers: int | None = None,
+              progress: Progress | None = None) -> Summary:
     t0 = time.perf_counter()
     s = settings.summary
     model = str(llm.describe()["model"])
@@ -131,7 +133,8 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
                        max_tokens=s.max_tokens, temperature=0.0)
         parts.append(trim_partial(out))
     draft = "\n\n".join(p for p in parts if p.strip())
-    text, cites, flagged = check(draft, topic, kept, judge, settings) if draft.strip() else ("", [], [])
+    text, cites, flagged, _ = (check(draft, topic, kept, verifier=verifier, threshold=threshold,
+                                     settings=settings.answer, judge=judge) if draft.strip() else ("", [], [], []))
     cited = {c.paper_id for c in cites}
     for src in kept:
         if src.paper.paper_id not in cited:

@@ -18,6 +18,9 @@ class Question:
     kind: str = "lookup"
     gold: list[str] = field(default_factory=list)
     answer_facts: list[str] = field(default_factory=list)
+    fact_evidence: list[list[str]] = field(default_factory=list)  # per fact, the abstract sentences that state it
+    stance: str | None = None  # "yes" / "no" for a yes/no question
+    tags: list[str] = field(default_factory=list)  # yesno, false_premise, negation, figure, near_miss, ...
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -37,7 +40,9 @@ def load_questions(path: Path) -> list[Question]:
             gold = obj.get("gold") or []
             kind = obj.get("kind") or ("unanswerable" if not gold else "lookup")
             out.append(Question(id=str(obj.get("id") or f"line{n}"), question=str(obj["question"]), kind=str(kind),
-                                gold=[str(g) for g in gold], answer_facts=[str(f) for f in obj.get("answer_facts") or []]))
+                                gold=[str(g) for g in gold], answer_facts=[str(f) for f in obj.get("answer_facts") or []],
+                                fact_evidence=[[str(e) for e in ev] for ev in obj.get("fact_evidence") or []],
+                                stance=obj.get("stance"), tags=[str(t) for t in obj.get("tags") or []]))
         except ValueError as e:
             raise AssistantError(f"{path}:{n}: bad question line: {e}") from e
     return out

@@ -28,25 +28,22 @@ def retrieval_table(metrics: dict[str, Any]) -> str:
                           for k, v in lines)
 
 
-ANSWER_METRICS = ("n", "citation_validity", "alce_citation_recall", "alce_citation_precision", "citation_precision",
-                  "citation_recall", "refusal_recall", "refusal_precision", "false_refusal_rate", "fact_coverage",
-                  "retrieve_p50_ms", "ttft_p50_ms", "ttft_p95_ms", "total_p50_ms", "total_p95_ms", "prompt_tokens_mean",
-                  "completion_tokens_mean")
+ANSWER_METRICS = ("n", "false_refusal_rate", "refusal_recall", "unanswerable_with_citation", "refusal_precision",
+                  "claim_citation_precision", "claim_citation_recall", "gold_evidence_cited", "facts_stated",
+                  "paper_precision", "paper_recall", "stance_agreement", "ttft_p50_ms", "first_sentence_p50_ms",
+                  "total_p50_ms", "total_p95_ms", "verify_share", "prompt_tokens_mean")
 ANSWER_DEFINITIONS = """\
-- **citation_validity**: share of the model's draft citation numbers that point at a source it was given (invalid
-  ones are removed before anything is shown, so the final answers are always 1.0).
-- **alce_citation_recall**: share of answer sentences whose cited sources (up to 3) together support them, by the
-  support judge (embedding similarity + IDF word overlap, threshold calibrated on eval/support_pairs.jsonl).
-- **alce_citation_precision**: share of citations that are relevant: a citation is irrelevant when it fails alone
-  and the other citations of the sentence still support it (ALCE).
-- **citation_precision**: cited papers that are gold papers, over all citations (citations on unanswerables count
-  as wrong).
-- **citation_recall**: per answerable question, share of its gold papers cited; averaged.
-- **refusal_recall**: share of unanswerable questions refused; **refusal_precision**: share of refusals that were on
-  unanswerable questions; **false_refusal_rate**: share of answerable questions refused.
-- **citation_recall** on topic rows is the summary's topic recall (gold papers on the topic that it cites).
-- **fact_coverage**: share of a question's answer facts whose content words (>= 60%) appear in the answer.
-- **ttft**: time from the question to the first streamed token; total: to the checked answer.
+- **false_refusal_rate**: share of answerable questions refused; **refusal_recall**: share of unanswerable ones
+  refused; **unanswerable_with_citation**: unanswerable questions answered with a citation (should be 0).
+- **claim_citation_precision / recall** (no model in the loop, evaluate/claims.py): a claim is grounded in a paper
+  when one or two adjacent abstract sentences hold >= 70% of its content words, all its numbers and its polarity;
+  precision = (claim, cited paper) pairs grounded, recall = claims grounded in a paper they cite.
+- **gold_evidence_cited**: expected facts whose gold abstract sentence grounds a claim citing its paper.
+- **facts_stated**: share of a question's expected facts whose content words (>= 60%) appear in the answer.
+- **paper_precision / recall**: cited papers that are gold papers; gold papers cited (topic rows: topic recall).
+- **stance_agreement**: yes/no questions whose answer opens with the gold stance (a refusal disagrees).
+- **ttft**: question to the model's first token; **first_sentence**: to the first verified sentence shown;
+  **verify_share**: the claim check's share of the answer's total time.
 """
 
 
@@ -82,8 +79,9 @@ def plots(out_dir: Path, rows: list[dict[str, Any]], metrics: dict[str, Any]) ->
     names = []
     kinds = [k for k, v in metrics["answers"]["by_kind"].items() if v["n"]]
     series = {"hit@5": [metrics["retrieval"]["by_kind"].get(k, {}).get("hit@5") for k in kinds],
-              "citation recall (gold)": [metrics["answers"]["by_kind"][k]["citation_recall"] for k in kinds],
-              "ALCE citation precision": [metrics["answers"]["by_kind"][k]["alce_citation_precision"] for k in kinds],
+              "paper recall (gold)": [metrics["answers"]["by_kind"][k]["paper_recall"] for k in kinds],
+              "claim citation precision": [metrics["answers"]["by_kind"][k]["claim_citation_precision"]
+                                           for k in kinds],
               "refused": [metrics["answers"]["by_kind"][k]["refusal_recall"]
                           or metrics["answers"]["by_kind"][k]["false_refusal_rate"] for k in kinds]}
     fig, ax = plt.subplots(figsize=(8, 4))

@@ -17,6 +17,7 @@ from assistant.errors import AssistantError
 from assistant.evaluate.questions import Question
 from assistant.evaluate.report import write_report
 from assistant.evaluate.scoring import score_rows
+from assistant.render import flag_json
 
 RANK_DEPTH = 10
 
@@ -37,6 +38,7 @@ def retrieval_row(assistant: Assistant, q: Question) -> dict[str, Any]:
     t = time.perf_counter()
     hits = assistant.search(q.question, k=RANK_DEPTH)
     return {"id": q.id, "kind": q.kind, "question": q.question, "gold": q.gold, "answer_facts": q.answer_facts,
+            "fact_evidence": q.fact_evidence, "stance": q.stance, "tags": q.tags,
             "retrieved": [h.paper.title for h in hits],
             "retrieval_ms": round((time.perf_counter() - t) * 1000, 1)}
 
@@ -72,14 +74,8 @@ def rescore(assistant: Assistant, out_dir: Path, rows: list[dict[str, Any]] | No
         if not rows:
             raise AssistantError(f"no results in {out_dir / 'results.jsonl'}")
     answers = any("answer" in r for r in rows) if answers is None else answers
-    judge = papers = None
-    if answers:
-        from assistant.evaluate.alce import embedding_judge
-
-        judge = embedding_judge(assistant.judge)
-        papers = {pid: p for pid, (p, _) in assistant.retriever.papers.items()}
-    metrics = score_rows(rows, answers=answers, judge=judge, papers=papers,
-                         threshold=assistant.settings.answer.support_threshold)
+    papers = {pid: p for pid, (p, _) in assistant.retriever.papers.items()} if answers else None
+    metrics = score_rows(rows, answers=answers, papers=papers)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     write_report(out_dir, rows, metrics)
     return metrics
@@ -92,7 +88,7 @@ def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
         s = assistant.summarize(q.question)
         row.update(answer=s.text, draft="", refused=not s.citations, citations=[c.title for c in s.citations],
                    sources=[x.paper.title for x in s.sources], source_ids=[x.paper.paper_id for x in s.sources],
-                   considered=s.considered, flagged=s.flagged,
+                   considered=s.considered, flagged=[flag_json(f) for f in s.flagged],
                    timings=s.timings, usage={}, model=s.model)
         return row
     a = assistant.ask(q.question)
@@ -100,5 +96,5 @@ def answer_row(assistant: Assistant, q: Question) -> dict[str, Any]:
                sources=[s.paper.title for s in a.sources], source_ids=[s.paper.paper_id for s in a.sources],
                best_similarity=max((h.dense_similarity or 0.0 for h in [*(s.hit for s in a.sources), *a.related]),
                                    default=0.0),
-               flagged=a.flagged, timings=a.timings, usage=a.usage, model=a.model)
+               flagged=[flag_json(f) for f in a.flagged], timings=a.timings, usage=a.usage, model=a.model)
     return row

@@ -12,9 +12,10 @@ import html
 import re
 from typing import Any
 
+from assistant.answer.check import render_claims
 from assistant.answer.citations import MARKER, parse_numbers
 from assistant.render import answer_markdown, bibtex
-from assistant.types import Answer, Source
+from assistant.types import Action, Answer, Source
 
 _BOLD = re.compile(r"[*][*](.+?)[*][*]")
 
@@ -22,8 +23,10 @@ __all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "
            "summary_html"]
 
 
-def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int] = frozenset()) -> str:
-    """Each [n] becomes a link to source n, with the paper's title on hover; added ones are marked."""
+def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int] = frozenset(),
+                   evidence: dict[int, str] | None = None) -> str:
+    """Each [n] becomes a link to source n, with the paper's title (and the sentence it rests on) on hover;
+    added ones are marked."""
 
     def link(m: re.Match[str]) -> str:
         out = []
@@ -32,6 +35,8 @@ def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int]
                 continue  # never show a citation that points at nothing
             cls = "cite attributed" if n in attributed else "cite"
             note = " (added by the support check)" if n in attributed else ""
+            if evidence and n in evidence:
+                note += f": “{evidence[n]}”"
             out.append(f'<a class="{cls}" href="#src-{n}" title="{html.escape(titles[n] + note)}">[{n}]</a>')
         return (" " if m.group(0).startswith(" ") else "") + "".join(out)
 
@@ -39,26 +44,30 @@ def link_citations(text: str, titles: dict[int, str], attributed: frozenset[int]
 
 
 def answer_html(a: Answer) -> str:
-    """The chat message for a finished answer: linked citations, support-check notes, or a refusal."""
+    """The chat message for a finished answer: linked citations (each with the source sentence it rests on),
+    support-check notes, or a refusal."""
     if a.refused:
         related = "".join(f"<li>{html.escape(h.paper.title)}</li>" for h in a.related[:5])
-        why = next((str(f["reason"]) for f in a.flagged if f.get("action") == "refused"), "")
+        why = next((f.reason for f in a.flagged if f.action == Action.REFUSED), "")
         why = f' <span class="why">({html.escape(why)})</span>' if why else ""
         return (f'<div class="refusal"><strong>Not answered.</strong> {html.escape(a.text)}{why}'
                 f'<br>Related reading:<ul>{related}</ul></div>')
     titles = {s.n: s.paper.title for s in a.sources}
-    attributed = frozenset(int(f["n"]) for f in a.flagged if f.get("action") == "attributed" and f.get("n"))
-    body = link_citations(a.text, titles, attributed)
+    attributed = frozenset(f.n for f in a.flagged if f.action == Action.ATTRIBUTED and f.n)
+    if a.claims:
+        body = " ".join(link_citations(render_claims([c]), titles, attributed, c.evidence) for c in a.claims)
+    else:
+        body = link_citations(a.text, titles, attributed)
     notes = []
     for f in a.flagged:
-        if f.get("action") == "dropped":
-            notes.append(f"[{f['n']}] removed: the source does not support “{html.escape(str(f['sentence']))}”")
-        elif f.get("action") == "off-topic":
-            notes.append(f"[{f['n']}] removed: “{html.escape(str(f['sentence']))}” is not about the question")
-        elif f.get("action") == "quoted":
-            notes.append("the model only restated the question, so the top paper's closest sentence is quoted")
-        elif f.get("action") == "unsupported":
-            notes.append(f"removed “{html.escape(str(f['sentence']))}”: no source supports it")
+        if f.action == Action.DROPPED:
+            notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”")
+        elif f.action == Action.OFF_TOPIC:
+            notes.append(f"[{f.n}] removed: “{html.escape(f.sentence)}” is not about the question")
+        elif f.action == Action.UNSUPPORTED:
+            notes.append(f"removed “{html.escape(f.sentence)}”: no source states it")
+        elif f.action == Action.RESTATED:
+            notes.append(f"removed “{html.escape(f.sentence)}”: it only restates the question")
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body
@@ -67,7 +76,7 @@ def answer_html(a: Answer) -> str:
 def summary_html(summary: Any) -> str:
     """A topic summary: themed paragraphs with linked citations, then the coverage section."""
     titles = {src.n: src.paper.title for src in summary.sources}
-    attributed = frozenset(int(f["n"]) for f in summary.flagged if f.get("action") == "attributed" and f.get("n"))
+    attributed = frozenset(f.n for f in summary.flagged if f.action == Action.ATTRIBUTED and f.n)
     paragraphs = [link_citations(p, titles, attributed) for p in summary.text.split("\n\n")]
     body = "".join("<p>" + _BOLD.sub(r"<strong>\1</strong>", p) + "</p>" for p in paragraphs)
     c = summary.coverage

@@ -1,1 +1,33 @@
-"""Verifiers: does a paper state a claim? (see base.py for the seam, crossencoder.py for the trained judge)."""
+"""Verify: does a paper state a claim? Judges behind one interface (base.Verifier).
+
+- crossencoder: MiniLM fine-tuned here on synthetic pairs from the corpus (the default);
+- llm: the answering model asked yes/no, read from its logits;
+- overlap: embedding similarity plus IDF-weighted word overlap.
+eval/bench_verifiers.py compares them on hand-labelled pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.config import Settings
+from assistant.verify.base import Support, Verifier, windows
+
+__all__ = ["Support", "Verifier", "load_verifier", "windows"]
+
+
+def load_verifier(settings: Settings, *, judge: Any = None, llm: Any = None, name: str | None = None) -> Verifier:
+    """The judge the settings name. `judge` is the EmbeddingJudge (overlap), `llm` the answering backend (llm)."""
+    kind = name or settings.verify.judge
+    if kind == "overlap":
+        from assistant.verify.overlap import OverlapVerifier
+
+        return OverlapVerifier(judge)
+    if kind == "llm":
+        from assistant.verify.llm_judge import LLMVerifier
+
+        return LLMVerifier(llm)
+    from assistant.verify.crossencoder import CrossEncoderJudge
+
+    return CrossEncoderJudge(settings.verify.crossencoder_path, models_dir=settings.models_dir,
+                             device=settings.embedder.device)

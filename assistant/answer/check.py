@@ -1,0 +1,167 @@
+"""The claim check: each sentence of a draft is shown only if a source it cites states it.
+
+Per sentence:
+- citations to numbers that were not given are gone before this (citations.keep_valid);
+- a sentence that says nothing the question does not already say is a restatement, not an
+  answer ("Yes, there is a method that ..." to "Is there a method that ...?"): it is not shown;
+- each cited source is asked, through the verifier, whether it states the sentence (a leading
+  "Yes,"/"No," is the stance, checked through the statement that follows it);
+- a sentence far from the question (below `relevance_threshold`) may cite only the top source:
+  small models pad a lookup answer with on-source but off-topic lines from the others;
+- a sentence whose citations all fail is attributed to the allowed source that states it, or
+  is not shown.
+Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer import citations as cit
+from assistant.answer.support import EmbeddingJudge, content_words, stem
+from assistant.config import AnswerSettings
+from assistant.types import Action, Citation, Claim, Flag, Source
+from assistant.verify.base import Support, Verifier
+
+_STANCE = re.compile(r"^\s*(?:yes|no)\b[,.:;!]?\s*", re.I)
+_YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|"
+                              r"may|might|must|shall)\b", re.I)
+
+
+_FILLER = frozenset({"there", "exist", "here", "some", "one"})  # "there is one that ..." adds nothing
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether the question can be answered yes or no.
+
+    >>> is_yes_no("Does CaSED need training?"), is_yes_no("What does CaSED need?")
+    (True, False)
+    """
+    return bool(_YES_NO_QUESTION.match(question))
+
+
+def statement(sentence: str) -> str:
+    """The sentence without a leading yes/no stance: what a source has to state.
+
+    >>> statement("No, it is training-free.")
+    'it is training-free.'
+    """
+    return _STANCE.sub("", sentence, count=1) or sentence
+
+
+def restates(sentence: str, question: str, titles: Sequence[str]) -> bool:
+    """Whether the sentence adds no content word beyond the question's and the cited titles' words.
+
+    >>> restates("There is a method that reduces memory.", "Is there a method that reduces memory?", [])
+    True
+    >>> restates("It reduces memory by 40%.", "Is there a method that reduces memory?", [])
+    False
+    """
+    said = {stem(w.rstrip("s")) for w in content_words(statement(sentence))} - _FILLER
+    known = {stem(w.rstrip("s")) for w in content_words(" ".join([question, *titles]))}
+    return not (said - known)
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one sentence: shown as `claim`, or not shown (claim is None)."""
+
+    claim: Claim | None
+    flags: list[Flag] = field(default_factory=list)
+
+
+class ClaimChecker:
+    """Checks draft sentences against numbered sources, one at a time (so answers can stream)."""
+
+    def __init__(self, question: str, sources: list[Source], *, verifier: Verifier, threshold: float,
+                 settings: AnswerSettings, judge: EmbeddingJudge | None = None,
+                 question_vec: np.ndarray | None = None, yes_no: bool | None = None,
+                 drop_restatements: bool = True) -> None:
+        self.question = question
+        self.sources = {s.n: s for s in sources}
+        self.verifier = verifier
+        self.threshold = threshold
+        self.settings = settings
+        self.judge = judge
+        self.question_vec = question_vec
+        self.yes_no = is_yes_no(question) if yes_no is None else yes_no
+        self.drop_restatements = drop_restatements
+        self._cache: dict[tuple[str, int], Support] = {}
+
+    def _support(self, claim: str, n: int) -> Support:
+        if (claim, n) not in self._cache:
+            self._cache[(claim, n)] = self.verifier.support([claim], self.sources[n].paper)[0]
+        return self._cache[(claim, n)]
+
+    def _relevance(self, text: str) -> float:
+        if self.judge is None or self.question_vec is None:
+            return 1.0
+        return self.judge.relevance([text], self.question_vec)[0]
+
+    def check(self, sentence: cit.Sentence) -> Checked:
+        text = sentence.text
+        if len(content_words(text)) < 3 and not sentence.cited:
+            return Checked(None)  # a heading or a connective, not a claim
+        titles = [self.sources[n].paper.title for n in sentence.cited if n in self.sources]
+        if self.drop_restatements and restates(text, self.question, titles or [s.paper.title for s in self.sources.values()]):
+            return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
+        claim = statement(text)
+        rel = self._relevance(claim)
+        allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
+        flags: list[Flag] = []
+        kept: dict[int, Support] = {}
+        for n in sentence.cited:
+            if n not in self.sources:
+                continue
+            if n not in allowed:
+                flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
+                continue
+            sup = self._support(claim, n)
+            if sup.score >= self.threshold:
+                kept[n] = sup
+            else:
+                flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
+        if not kept:
+            tried = [(n, self._support(claim, n)) for n in allowed if n not in sentence.cited]
+            best = max(tried, key=lambda t: t[1].score, default=None)
+            if best is None or best[1].score < self.threshold:
+                score = round(best[1].score, 3) if best else None
+                return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
+            kept[best[0]] = best[1]
+            flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
+        return Checked(Claim(text, list(kept), {n: s.evidence for n, s in kept.items()},
+                             {n: round(s.score, 3) for n, s in kept.items()}), flags)
+
+
+def citations_of(claims: list[Claim], sources: list[Source]) -> list[Citation]:
+    """One Citation per cited source, in order of first citation, with its best support."""
+    paper = {s.n: s.paper for s in sources}
+    best: dict[int, float] = {}
+    for c in claims:
+        for n in c.cited:
+            best[n] = max(best.get(n, 0.0), c.support.get(n, 0.0))
+    return [Citation(n, paper[n].paper_id, paper[n].title, best[n]) for n in best]
+
+
+def render_claims(claims: list[Claim]) -> str:
+    return cit.render([cit.Sentence(c.text, list(c.cited)) for c in claims])
+
+
+def check(text: str, question: str, sources: list[Source], *, verifier: Verifier, threshold: float,
+          settings: AnswerSettings, judge: EmbeddingJudge | None = None,
+          question_vec: np.ndarray | None = None) -> tuple[str, list[Citation], list[Flag], list[Claim]]:
+    """A whole draft checked at once (summaries): shown text, citations, flags and claims."""
+    checker = ClaimChecker(question, sources, verifier=verifier, threshold=threshold, settings=settings,
+                           judge=judge, question_vec=question_vec, drop_restatements=False)
+    claims: list[Claim] = []
+    flags: list[Flag] = []
+    for s in cit.split_cited(cit.keep_valid(text, len(sources))):
+        out = checker.check(s)
+        flags += out.flags
+        if out.claim:
+            claims.append(out.claim)
+    return render_claims(claims), citations_of(claims, sources), flags, claims

@@ -1,0 +1,86 @@
+"""The second judge: the local model asked "does the paper state the claim?", read from its logits.
+
+The paper comes first in the prompt and the claim last, so checking several claims against
+one paper reuses the paper's tokens already in llama.cpp's KV cache: each further check
+computes only the claim's tokens. The score is P(yes) over the yes/no answer tokens.
+Only the in-process llama.cpp backend exposes logits; a server backend cannot be a judge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.prompts import render
+from assistant.errors import ModelError
+from assistant.types import Paper
+from assistant.verify.base import Support
+
+
+def last_logits(llama: Any) -> np.ndarray:
+    """The logits after the last evaluated token (llama-cpp-python 0.3.36 keeps them only in the context:
+    `Llama.scores` is filled only with logits_all=True)."""
+    import llama_cpp
+
+    ptr = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+    return np.ctypeslib.as_array(ptr, shape=(llama.n_vocab(),)).copy()
+
+
+def chat_prompt(llama: Any, messages: list[dict[str, str]]) -> str:
+    """The prompt text in the model's own chat template (read from the GGUF file)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError("this GGUF file has no chat template; the LLM judge needs one")
+    eos = llama.detokenize([llama.token_eos()]).decode(errors="ignore")
+    bos = llama.detokenize([llama.token_bos()]).decode(errors="ignore") if llama.token_bos() >= 0 else ""
+    return str(Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)(messages=messages).prompt)  # type: ignore[arg-type]
+
+
+class LLMVerifier:
+    """P(yes) from a llama.cpp model; shares the backend's model and lock with answer generation."""
+
+    name = "llm"
+    shares_model = True  # answers are checked after the draft is done, not while the model writes
+
+    def __init__(self, backend: Any) -> None:
+        if not hasattr(backend, "llm") or not hasattr(backend, "lock"):
+            raise ModelError("the LLM judge needs the in-process llama.cpp backend (not a server)")
+        self.backend = backend
+        llama = backend.llm
+        self.yes = self._ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
+        self.no = self._ids(llama, ("no", "No", " no", " No", "NO"))
+
+    @staticmethod
+    def _ids(llama: Any, words: tuple[str, ...]) -> list[int]:
+        ids = {toks[0] for w in words if len(toks := llama.tokenize(w.encode(), add_bos=False, special=False)) == 1}
+        return sorted(ids)
+
+    def _score(self, tokens: list[int]) -> float:
+        llama = self.backend.llm
+        have = llama.input_ids[: llama.n_tokens].tolist()
+        same = 0
+        for a, b in zip(have, tokens, strict=False):
+            if a != b:
+                break
+            same += 1
+        llama.n_tokens = min(same, len(tokens) - 1)  # recompute at least the last token for its logits
+        llama.eval(tokens[llama.n_tokens:])
+        logits = last_logits(llama)
+        y, n = np.logaddexp.reduce(logits[self.yes]), np.logaddexp.reduce(logits[self.no])
+        return float(1.0 / (1.0 + np.exp(n - y)))
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        llama = self.backend.llm
+        out = []
+        with self.backend.lock:
+            for claim in claims:
+                prompt = chat_prompt(llama, [
+                    {"role": "system", "content": render("verify_system")},
+                    {"role": "user", "content": render("verify_user", title=paper.title, abstract=paper.abstract,
+                                                       claim=claim)}])
+                tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+                out.append(Support(self._score(tokens), paper.abstract))
+        return out

@@ -1,0 +1,76 @@
+"""Dev and test side by side, product and naive baseline, per kind and per tag.
+
+Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.jsonl) and the
+interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
+eval/reports/answers.md and answers.json.
+
+    .venv/bin/python eval/report_answers.py [--sets dev,test] [--timing dev]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant import Assistant, Settings
+from assistant.evaluate.scoring import answer_metrics
+
+REPORTS = Path(__file__).parent / "reports"
+SHOWN = ("n", "false_refusal_rate", "refusal_recall", "unanswerable_with_citation", "claim_citation_precision",
+         "claim_citation_recall", "gold_evidence_cited", "facts_stated", "paper_precision", "paper_recall",
+         "stance_agreement", "total_p50_ms", "verify_share", "prompt_tokens_mean")
+GROUPS = ("all", "lookup", "multi", "unanswerable", "yesno", "false_premise", "negation", "figure", "near_miss")
+
+
+def group(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    if name == "all":
+        return rows
+    return [r for r in rows if r.get("kind") == name or name in (r.get("tags") or [])]
+
+
+def fmt(v: Any) -> str:
+    return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", default="dev,test")
+    ap.add_argument("--timing", default="dev")
+    args = ap.parse_args()
+    papers = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
+    out: dict[str, Any] = {}
+    for name in args.sets.split(","):
+        path = REPORTS / f"answers_{name}_rows.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+        for system in ("product", "baseline"):
+            mine = [r for r in rows if r["system"] == system]
+            out[f"{name}/{system}"] = {g: answer_metrics(group(mine, g), papers) for g in GROUPS if group(mine, g)}
+    (REPORTS / "answers.json").write_text(json.dumps(out, indent=2))
+    cols = [c for c in out if out[c]]
+    md = ["# Answers: dev and test, product and naive baseline", "",
+          "Default model (qwen2.5-coder-1.5b), CPU. Dev: eval/questions.jsonl (thresholds and prompts were chosen "
+          "on it). Test: eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned "
+          "on it). Baseline: the top-5 abstracts in one prompt, the model's citations as written. Metric "
+          "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]
+    for g in GROUPS:
+        present = [c for c in cols if g in out[c]]
+        if not present:
+            continue
+        md += [f"## {g}", "", "| metric | " + " | ".join(present) + " |", "|---|" + "---|" * len(present)]
+        md += [f"| {m} | " + " | ".join(fmt(out[c][g].get(m)) for c in present) + " |" for m in SHOWN]
+        md.append("")
+    t = REPORTS / f"timing_{args.timing}.json"
+    if t.is_file():
+        tim = json.loads(t.read_text())
+        md += ["## Timing (one process, the two systems interleaved on the same questions)", "",
+               "| measure | value |", "|---|---|"]
+        md += [f"| {k} | {fmt(v)} |" for k, v in tim.items() if not isinstance(v, dict)]
+        md.append("")
+    (REPORTS / "answers.md").write_text("\n".join(md))
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,16 +1,17 @@
-"""Prompt files from prompts/, rendered strictly: a missing or unused variable is an error.
+"""Prompt files, rendered strictly: a missing or unused variable is an error.
 
 Variables are written $name (string.Template), so braces and JSON in a prompt need no escaping.
+The prompts ship inside the package (`assistant/prompts/`): in a checkout that folder is a
+link to the top-level `prompts/` you edit; in a wheel it holds copies of the same files.
 """
 
 from __future__ import annotations
 
 import string
 from functools import cache
+from pathlib import Path
 
-from assistant.config import PROJECT_ROOT
-
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 
 
 @cache

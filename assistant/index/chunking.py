@@ -4,8 +4,13 @@ Sentences are packed into chunks of at most `size_tokens`; each new chunk starts
 the trailing sentences of the previous one, up to `overlap_tokens`. A sentence longer
 than a chunk is cut at token boundaries.
 
-    >>> chunk_paper(paper, ChunkingSettings(size_tokens=200))[0].chunk_id
-    'arxiv:2401.00001#0'
+    >>> from assistant.types import Paper
+    >>> paper = Paper(paper_id="arxiv:2401.00001", title="T",
+    ...               abstract="We add one layer to the model. It helps a lot. Results improve on all tasks.")
+    >>> for c in chunk_paper(paper, ChunkingSettings(size_tokens=16, overlap_tokens=5)):
+    ...     print(c.chunk_id, c.text)
+    arxiv:2401.00001#0 We add one layer to the model. It helps a lot.
+    arxiv:2401.00001#1 It helps a lot. Results improve on all tasks.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Fast unit tests of pure logic: chunking, fusion, citations, prompts, settings."""
 
-import string
-
 import numpy as np
 import pytest
 
@@ -79,6 +77,19 @@ def test_stream_filter_never_lets_an_invalid_number_through():
     assert "[9]" not in out and "5]" not in out and "[1]" in out and "[2]" in out and "[a]" in out
 
 
+def _filtered(n: int, pieces: list[str]) -> str:
+    f = cit.StreamFilter(n)
+    return "".join(x for p in pieces for x in f.feed(p)) + f.flush()
+
+
+def test_stream_filter_with_markers_split_mid_number():
+    assert _filtered(13, ["A [1", "2] B [", "1", "0, 1", "3]. C."]) == "A [12] B [10][13]. C."
+    assert _filtered(12, ["A [1", "0, 1", "3]. C."]) == "A [10]. C."  # 13 is split off mid-number, then dropped
+    assert _filtered(2, ["A [1", "2]. B [1", "][2", "0]. C."]) == "A. B [1]. C."
+    assert _filtered(12, ["End [2", "1"]) == "End"  # cut off before its "]": 21 is no source, nor is "[2"
+    assert _filtered(2, ["End [1"]) == "End"
+
+
 def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
     supplied = {"answer_system": set(), "answer_user": {"sources", "question"}, "rewrite": {"history", "question"},
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
@@ -93,7 +104,8 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
         render("answer_user", question="q")
     with pytest.raises(ValueError):
         render("answer_system", extra="x")
-    assert isinstance(string.Template("$a").substitute(a="1"), str)
+    out = render("answer_user", sources='[1] T: {"json": [1]} costs $5', question="What is $x?")
+    assert out == 'Sources:\n[1] T: {"json": [1]} costs $5\n\nQuestion: What is $x?'  # values are inserted as is
 
 
 def test_index_name_changes_with_vector_settings_only():

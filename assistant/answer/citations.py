@@ -20,6 +20,7 @@ from assistant.index.chunking import split_sentences
 
 MARKER = re.compile(r"\s*\[(\s*\d+\s*(?:(?:[-–,]|\]\s*\[)\s*\d+\s*)*)\]")
 _MAX_RANGE = 20
+_PARTIAL_MARKER = re.compile(r"\s*\[[\d\s,\-–\]\[]*")  # the start of a marker whose "]" has not come yet
 
 
 def parse_numbers(marker: str) -> list[int]:
@@ -110,22 +111,24 @@ class StreamFilter:
                 yield self.held
                 self.held = ""
                 return
+            start = len(self.held[:start].rstrip())  # the space before a marker goes with it if it is dropped
             if start:
                 yield self.held[:start]
                 self.held = self.held[start:]
             end = self.held.find("]")
             if end < 0:
-                if len(self.held) > 40 or not re.fullmatch(r"\[[\d\s,\-–\]\[]*", self.held):
+                if len(self.held) > 40 or not _PARTIAL_MARKER.fullmatch(self.held):
                     yield self.held[0]
                     self.held = self.held[1:]
                     continue
                 return
             marker, self.held = self.held[: end + 1], self.held[end + 1 :]
-            yield keep_valid(marker, self.n).strip() if MARKER.fullmatch(marker) else marker
+            yield keep_valid(marker, self.n) if MARKER.fullmatch(marker) else marker
 
     def flush(self) -> str:
+        """What is held back at the end; a marker the stream cut off before its "]" is no citation and goes."""
         out, self.held = self.held, ""
-        return out
+        return "" if _PARTIAL_MARKER.fullmatch(out) else out
 
 
 _ONLY_MARKERS = re.compile(r"(?:\s*\[[^\]]*\]?)*\s*")

@@ -65,8 +65,16 @@ def bibtex(papers: list[Paper]) -> str:
     def esc(s: str) -> str:
         return s.replace("{", "\\{").replace("}", "\\}")
 
-    entries = []
+    entries, used = [], set()
     for p in papers:
+        cite_key = base = bibtex_key(p)
+        for suffix in "bcdefghijklmnopqrstuvwxyz":  # two papers with one key: later ones get b, c, ...
+            if cite_key not in used:
+                break
+            cite_key = base + suffix
+        else:
+            cite_key = f"{base}-{p.paper_id}"
+        used.add(cite_key)
         fields = [("title", f"{{{esc(p.title)}}}")]
         if p.authors:
             fields.append(("author", esc(" and ".join(p.authors))))
@@ -75,7 +83,7 @@ def bibtex(papers: list[Paper]) -> str:
                 fields.append(("journal" if key == "venue" else key, esc(str(getattr(p, key)))))
         fields.append(("abstract", esc(p.abstract)))
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
-        entries.append(f"@article{{{bibtex_key(p)},\n{body}\n}}")
+        entries.append(f"@article{{{cite_key},\n{body}\n}}")
     return "\n\n".join(entries) + "\n"
 
 

@@ -176,17 +176,19 @@ def test_binding_beyond_loopback_needs_a_key():
 def test_the_queue_is_bounded_and_says_when_to_retry():
     async def run() -> None:
         q = ModelQueue(max_queue=1)
-        q.admit()
-        await q.acquire()
-        q.admit()  # one may wait
+        await q.admit().take()
+        waiting = q.admit()  # one may wait
         with pytest.raises(ApiError) as e:
             q.admit()
         assert e.value.status == 429 and int(e.value.headers["Retry-After"]) >= 1
         assert e.value.body()["error"]["code"] == "rate_limit_exceeded"
-        waiter = asyncio.ensure_future(q.acquire())
+        waiter = asyncio.ensure_future(waiting.take())
         await asyncio.sleep(0)
         waiter.cancel()  # the waiting client went away: its place is free again
         await asyncio.gather(waiter, return_exceptions=True)
+        waiting.leave()  # and leaving after that gives nothing back twice
+        assert q.waiting == 0
+        q.admit().leave()  # a client that left before its answer began
         assert q.waiting == 0
         q.release(1.0, cancelled=False)
         assert q.status()["running"] == 0 and q.status()["served"] == 1
@@ -224,8 +226,7 @@ def test_a_cancelled_answer_stops_at_the_next_token_and_frees_the_model():
 
     async def run() -> float:
         q = ModelQueue(max_queue=1)
-        q.admit()
-        await q.acquire()
+        await q.admit().take()
         pump = Pump(answer, q)
         pump.start()
         async for first in pump.events():

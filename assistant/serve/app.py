@@ -30,7 +30,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ModelError, QuestionError
 from assistant.serve import shape
 from assistant.serve.conversation import AnswerMemory, PaperRef, resolve
-from assistant.serve.gate import CancellableLLM, ModelQueue, Pump
+from assistant.serve.gate import CancellableLLM, ModelQueue, Place, Pump
 from assistant.serve.request import ApiError, ChatRequest, parse_chat, parse_search
 
 log = logging.getLogger(__name__)
@@ -285,8 +285,7 @@ def create_app(settings: Settings | None = None, *, assistant: Assistant | None 
         except QuestionError as e:
             raise ApiError(400, str(e), param="messages") from e
         name = models.name_for(req.model)
-        queue = state["queue"]
-        queue.admit()
+        place = state["queue"].admit()
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
         def make() -> Generator[Any, None, None]:
@@ -305,11 +304,11 @@ def create_app(settings: Settings | None = None, *, assistant: Assistant | None 
                                     max_tokens=req.max_tokens)
 
         if req.stream:
-            return StreamingResponse(_stream(req, make, queue, memory, cid, created, name),
-                                     media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        body = await _until_disconnected(request, _complete(make, queue, memory, cid, created, name))
-        return JSONResponse(body)
+            return AnswerStream(_stream(req, make, place, memory, cid, created, name), place)
+        try:
+            return JSONResponse(await _until_disconnected(request, _complete(make, place, memory, cid, created, name)))
+        finally:
+            place.leave()
 
     return app
 
@@ -326,15 +325,30 @@ def _warm(a: Assistant) -> None:
         _ = a.verifier
 
 
-async def _answer_events(make: Callable[[], Generator[Any, None, None]], queue: ModelQueue
+class AnswerStream(StreamingResponse):
+    """An SSE response that gives its queue place back even when the client leaves before it starts."""
+
+    def __init__(self, content: AsyncIterator[str], place: Place) -> None:
+        super().__init__(content, media_type="text/event-stream",
+                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.place = place
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.place.leave()
+
+
+async def _answer_events(make: Callable[[], Generator[Any, None, None]], place: Place
                          ) -> AsyncGenerator[Any, None]:
     """The answer's events once the model is ours; whoever stops iterating early cancels the answer."""
-    await queue.acquire()
-    pump = Pump(make, queue)
+    await place.take()
+    pump = Pump(make, place.queue)
     try:
         pump.start()
     except BaseException:
-        queue.release(0.0, cancelled=True)
+        place.queue.release(0.0, cancelled=True)
         raise
     try:
         async for event in pump.events():
@@ -343,12 +357,12 @@ async def _answer_events(make: Callable[[], Generator[Any, None, None]], queue: 
         pump.cancel()  # a no-op once the answer is done; otherwise its generator is closed at the next token
 
 
-async def _complete(make: Callable[[], Generator[Any, None, None]], queue: ModelQueue, memory: AnswerMemory,
+async def _complete(make: Callable[[], Generator[Any, None, None]], place: Place, memory: AnswerMemory,
                     cid: str, created: int, name: str) -> dict[str, Any]:
     from assistant.answer.ask import DoneEvent
 
     answer = None
-    events = _answer_events(make, queue)
+    events = _answer_events(make, place)
     try:
         async for event in events:
             if isinstance(event, DoneEvent):
@@ -363,7 +377,7 @@ async def _complete(make: Callable[[], Generator[Any, None, None]], queue: Model
     return shape.completion(answer, answer.text, id=cid, created=created, model=name)
 
 
-async def _stream(req: ChatRequest, make: Callable[[], Generator[Any, None, None]], queue: ModelQueue,
+async def _stream(req: ChatRequest, make: Callable[[], Generator[Any, None, None]], place: Place,
                   memory: AnswerMemory, cid: str, created: int, name: str) -> AsyncIterator[str]:
     """Source events, content deltas of checked text, a final chunk with sources and usage, [DONE]."""
     from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent
@@ -373,7 +387,7 @@ async def _stream(req: ChatRequest, make: Callable[[], Generator[Any, None, None
 
     streamed, role = "", {"role": "assistant"}
     shown: set[str] = set()
-    events = _answer_events(make, queue)
+    events = _answer_events(make, place)
     try:
         async for event in events:
             if isinstance(event, SourcesEvent):

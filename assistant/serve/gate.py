@@ -40,14 +40,15 @@ class ModelQueue:
     def retry_after(self) -> int:
         return max(1, math.ceil(self.mean_s * (self.waiting + self.running)))
 
-    def admit(self) -> None:
+    def admit(self) -> Place:
         """Take a place in the queue, or ApiError(429) when it is full."""
-        if self.waiting >= self.max_queue and self.running:
+        if self.waiting + self.running >= 1 + self.max_queue:  # one answering, max_queue waiting
             wait = self.retry_after()
             raise ApiError(429, f"The model is busy: {self.running} answer running, {self.waiting} waiting (the "
                            f"limit is {self.max_queue}). Retry in about {wait} s.", type="requests",
                            code="rate_limit_exceeded", headers={"Retry-After": str(wait)})
         self.waiting += 1
+        return Place(self)
 
     async def acquire(self) -> None:
         """Wait for the model; a caller cancelled while waiting gives its place back."""
@@ -73,6 +74,24 @@ class ModelQueue:
     def status(self) -> dict[str, Any]:
         return {"running": self.running, "waiting": self.waiting, "max_queue": self.max_queue, "served": self.served,
                 "cancelled": self.cancelled, "mean_answer_s": round(self.mean_s, 2)}
+
+
+class Place:
+    """A request's place in the queue: `take()` waits for the model; `leave()` gives back a place never taken
+    (a client that went away before its answer began)."""
+
+    def __init__(self, queue: ModelQueue) -> None:
+        self.queue, self.state = queue, "waiting"
+
+    async def take(self) -> None:
+        self.state = "taking"  # from here on, acquire() gives the place back itself if it is cancelled
+        await self.queue.acquire()
+        self.state = "taken"
+
+    def leave(self) -> None:
+        if self.state == "waiting":
+            self.state = "left"
+            self.queue.leave()
 
 
 _END = object()

@@ -11,7 +11,6 @@ from assistant import Assistant
 from assistant.answer.summarize import trim_partial
 from assistant.cli import main
 
-pytestmark = pytest.mark.slow
 TOPIC = "sparse autoencoders for interpreting language model features"
 
 
@@ -32,6 +31,7 @@ class CountingLLM:
         yield from self.llm.stream(messages, **kw)
 
 
+@pytest.mark.slow
 def test_summary_cites_only_considered_papers_and_reports_coverage(settings, indexed, fast_llm, tmp_path):
     llm = CountingLLM(fast_llm)
     s = settings.model_copy(update={"data_dir": tmp_path})
@@ -53,6 +53,7 @@ def test_summary_cites_only_considered_papers_and_reports_coverage(settings, ind
     assert llm.calls == calls + 1  # the re-run reuses every cached contribution: only the reduce step runs
 
 
+@pytest.mark.slow
 def test_cli_summarize_json_and_markdown_export(settings, indexed, tmp_path):
     out = tmp_path / "sae.md"
     r = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "summarize", TOPIC, "--max-papers", "3",

@@ -45,6 +45,8 @@ test-fast: install
 
 bench: model
 	$(BIN)/python eval/bench_retrieval.py
+	$(BIN)/assistant models install fast
+	$(BIN)/python eval/bench_serve.py --model fast
 	$(BIN)/python eval/bench_answers.py --model $(MODEL)
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_heldout.jsonl --name bench_answers_heldout
 

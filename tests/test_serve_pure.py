@@ -241,3 +241,20 @@ def test_a_cancelled_answer_stops_at_the_next_token_and_frees_the_model():
         return time.perf_counter() - t
 
     assert asyncio.run(run()) < 0.3
+
+
+def test_models_are_named_by_registry_name_alias_or_file(tmp_path):
+    from assistant import Assistant, Settings
+    from assistant.serve.app import Models
+
+    for f in ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "mine.gguf"):
+        (tmp_path / f).write_bytes(b"GGUF")
+    models = Models(Assistant(Settings(models_dir=tmp_path, llm={"model": "fast"}), progress=False))
+    assert models.ids() == ["qwen2.5-coder-0.5b", "mine.gguf"]
+    assert models.name_for(None) == models.name_for("fast") == "qwen2.5-coder-0.5b"
+    assert models.name_for("mine.gguf") == "mine.gguf"
+    with pytest.raises(ApiError) as e:
+        models.name_for("default")  # known to the registry, not installed here
+    assert e.value.status == 404 and e.value.code == "model_not_found"
+    server = Models(Assistant(Settings(llm={"server_url": "http://gpu:8000/v1", "server_model": "big"}), progress=False))
+    assert server.ids() == ["big"]

@@ -273,7 +273,7 @@ def create_app(settings: Settings | None = None, *, assistant: Assistant | None 
         except AssistantError as e:
             raise _api_error(e) from e
         return {"object": "list", "query": query, "data": [
-            {"rank": i, **shape._paper(h.paper), "score": round(h.score, 6), "similarity": shape._sim(h),
+            {"rank": i, **shape.paper_fields(h.paper), "score": round(h.score, 6), "similarity": shape.similarity(h),
              "snippet": h.snippet, "dense_rank": h.dense_rank, "lexical_rank": h.lexical_rank}
             for i, h in enumerate(hits, 1)]}
 
@@ -320,7 +320,8 @@ def _model(model_id: str) -> dict[str, Any]:
 def _warm(a: Assistant) -> None:
     """Index, retriever, model and support judge loaded before the first request."""
     a.ensure_index()
-    _ = a.retriever, a.llm, a.judge
+    _ = a.retriever, a.judge
+    a.llm.describe()  # the model loads on first use
     if hasattr(type(a), "verifier"):
         _ = a.verifier
 

@@ -36,20 +36,20 @@ def numbered(answer: Answer) -> dict[int, PaperRef]:
     return {} if answer.refused else {s.n: ref(s.paper) for s in answer.sources}
 
 
-def _paper(p: Paper) -> dict[str, Any]:
+def paper_fields(p: Paper) -> dict[str, Any]:
     return {"paper_id": p.paper_id, "title": p.title, "authors": list(p.authors), "year": p.year, "url": p.url,
             "venue": p.venue, "links": list(p.links)}
 
 
-def _sim(h: Hit) -> float | None:
+def similarity(h: Hit) -> float | None:
     return None if h.dense_similarity is None else round(float(h.dense_similarity), 4)
 
 
 def sources(answer: Answer) -> list[dict[str, Any]]:
     """The top-level `sources` array."""
     if answer.refused:
-        return [{"index": i, **_paper(h.paper), "evidence": [h.snippet], "cited": False, "supported": False,
-                 "related": True, "score": round(h.score, 6), "similarity": _sim(h)}
+        return [{"index": i, **paper_fields(h.paper), "evidence": [h.snippet], "cited": False, "supported": False,
+                 "related": True, "score": round(h.score, 6), "similarity": similarity(h)}
                 for i, h in enumerate(answer.related[:5], 1)]
     kept = {c.n: c for c in answer.citations}
     dropped = {_field(f, "n") for f in answer.flagged if str(_field(f, "action")) in ("dropped", "off-topic")}
@@ -57,10 +57,10 @@ def sources(answer: Answer) -> list[dict[str, Any]]:
     for claim in getattr(answer, "claims", None) or []:
         for n, text in claim.evidence.items():
             resting.setdefault(n, []).append(text)
-    return [{"index": s.n, **_paper(s.paper), "evidence": list(s.evidence), "cited": s.n in kept,
+    return [{"index": s.n, **paper_fields(s.paper), "evidence": list(s.evidence), "cited": s.n in kept,
              "supported": s.n in kept, "support": kept[s.n].support if s.n in kept else None,
              "dropped": s.n in dropped and s.n not in kept, "supporting_text": resting.get(s.n, []),
-             "related": False, "score": round(s.hit.score, 6), "similarity": _sim(s.hit)}
+             "related": False, "score": round(s.hit.score, 6), "similarity": similarity(s.hit)}
             for s in answer.sources]
 
 
@@ -122,7 +122,7 @@ def chunk(*, id: str, created: int, model: str, delta: dict[str, Any] | None = N
             **extra}
 
 
-def _event(p: Paper, documents: list[str], similarity: float | None, name: str, **meta: Any) -> dict[str, Any]:
+def _event(p: Paper, documents: list[str], sim: float | None, name: str, **meta: Any) -> dict[str, Any]:
     docs = documents or [p.abstract[:300]]
     src: dict[str, Any] = {"id": p.paper_id, "name": name}
     if p.url:
@@ -130,16 +130,16 @@ def _event(p: Paper, documents: list[str], similarity: float | None, name: str, 
     data: dict[str, Any] = {"source": src, "document": docs,
                             "metadata": [{"source": p.paper_id, "name": name, "paper_id": p.paper_id, **meta,
                                           **({"url": p.url} if p.url else {})} for _ in docs]}
-    if similarity is not None:
-        data["distances"] = [similarity] * len(docs)
+    if sim is not None:  # Open WebUI shows these as relevance when all lie in [-1, 1]
+        data["distances"] = [sim] * len(docs)
     return {"type": "source", "data": data}
 
 
 def source_event(s: Source) -> dict[str, Any]:
     """Open WebUI's citation-card event for numbered source [n]."""
-    return _event(s.paper, list(s.evidence), _sim(s.hit), s.paper.title, index=s.n)
+    return _event(s.paper, list(s.evidence), similarity(s.hit), s.paper.title, index=s.n)
 
 
 def related_event(h: Hit) -> dict[str, Any]:
     """A card for a paper a refusal offers as related reading; its name says it was not cited."""
-    return _event(h.paper, [h.snippet], _sim(h), f"Related, not cited: {h.paper.title}", related=True)
+    return _event(h.paper, [h.snippet], similarity(h), f"Related, not cited: {h.paper.title}", related=True)

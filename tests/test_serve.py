@@ -171,8 +171,8 @@ def test_a_client_that_disconnects_mid_stream_does_not_block_the_next(api, clien
     with httpx.stream("POST", f"{api}/v1/chat/completions", json=body, timeout=300,
                       headers={"Authorization": f"Bearer {KEY}"}) as r:
         for line in r.iter_lines():
-            if line.startswith("data: ") and '"delta"' in line:
-                break  # generation has started: hang up
+            if line.startswith("data: ") and '"event"' in line:
+                break  # the sources are out and the model is starting on the answer: hang up
     deadline = time.monotonic() + 20
     while (h := httpx.get(f"{api}/health").json())["running"] and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -98,6 +98,8 @@ def test_questions_that_stand_alone_or_follow_a_refusal():
     assert refers_back("And the datasets?") and refers_back("Does this method work on video?")
     assert not refers_back("What is BOAT?")
     assert with_papers("Do these papers agree?", [BOAT, VMAMBA]) == f"Do {BOAT.title} and {VMAMBA.title} agree?"
+    assert with_papers("Which datasets did they use?", [BOAT, VMAMBA]) == \
+        f"Which datasets did the authors of {BOAT.title} use?"
 
 
 def test_memory_is_bounded_and_ignores_whitespace():

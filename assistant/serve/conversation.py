@@ -146,7 +146,8 @@ def with_papers(question: str, papers: list[PaperRef]) -> str:
     'And the datasets in VMamba?'
     """
     m = _BACK.search(question)
-    plural = bool(m and re.match(r"(?:these|those|both|them|they|their)\b|the \w+s\b", m.group(0), re.I))
+    # "they", "their", "the authors": the authors of the main paper; "them", "these papers": every cited one
+    plural = bool(m and re.match(r"(?:these|those|both|them)\b|the (?!authors\b)\w+s\b", m.group(0), re.I))
     named = " and ".join(p.title for p in (papers[:3] if plural else papers[:1]))
     if not m:
         return f"{question.strip().rstrip('?.! ')} in {named}?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 
@@ -260,3 +261,83 @@ def test_models_are_named_by_registry_name_alias_or_file(tmp_path):
     assert e.value.status == 404 and e.value.code == "model_not_found"
     server = Models(Assistant(Settings(llm={"server_url": "http://gpu:8000/v1", "server_model": "big"}), progress=False))
     assert server.ids() == ["big"]
+
+
+def open_webui_cards(sse: list[str]) -> tuple[list[dict], str]:
+    """What Open WebUI makes of a stream: its middleware passes each chunk's `event` to the chat page, which
+    pushes `source` events onto message.sources; Citations.svelte groups their documents into cards by
+    metadata.source (else source.id), in arrival order; `[n]` opens card n. Also the text it shows."""
+    sources, text = [], ""
+    for line in "".join(sse).split("\n"):
+        if not line.startswith("data:") or line[5:].strip() == "[DONE]":
+            continue
+        data = json.loads(line[5:])
+        if "event" in data and data["event"]["type"] in ("source", "citation"):
+            sources.append(data["event"]["data"])
+        for choice in data.get("choices", []):
+            text += choice["delta"].get("content") or ""
+    cards: list[dict] = []
+    for source in sources:
+        for i, doc in enumerate(source["document"]):
+            meta = source["metadata"][i]
+            key = meta.get("source") or source["source"]["id"]
+            card = next((c for c in cards if c["id"] == key), None)
+            if card is None:
+                cards.append({"id": key, "name": meta.get("name") or source["source"]["name"], "documents": [doc]})
+            else:
+                card["documents"].append(doc)
+    return cards, text
+
+
+def streamed(events: list, memory: AnswerMemory | None = None) -> list[str]:
+    """The SSE text of `_stream` over the given answer events (no model: the events are made up)."""
+    from assistant.serve.app import _stream
+
+    async def run() -> list[str]:
+        q = ModelQueue(max_queue=1)
+        req = parse_chat({"messages": [user("q")], "stream": True}, max_messages=8)
+        return [s async for s in _stream(req, lambda: (e for e in events), q.admit(), memory or AnswerMemory(8), "c", 1, "m")]
+
+    return asyncio.run(run())
+
+
+def test_a_stream_becomes_open_webui_citation_cards_in_n_order():
+    from assistant.answer.ask import DoneEvent, SourcesEvent, TokenEvent
+
+    a = answer()
+    memory = AnswerMemory(8)
+    sse = streamed([SourcesEvent(a.sources, "q"), TokenEvent("It says things [1]."), DoneEvent(a)], memory)
+    cards, text = open_webui_cards(sse)
+    assert [c["id"] for c in cards] == ["p1", "p2"] and cards[0]["name"] == "Title p1"
+    assert text == a.text  # the check's last sentence arrives as the final delta; nothing is taken back
+    final = json.loads(sse[-2][6:])
+    assert final["choices"][0]["finish_reason"] == "stop" and [s["index"] for s in final["sources"]] == [1, 2]
+    assert final["usage"]["total_tokens"] == 102 and sse[-1] == "data: [DONE]\n\n"
+    assert memory.recall(text) == {1: PaperRef("p1", "Title p1", "https://arxiv.org/abs/1"), 2: PaperRef("p2", "Title p2")}
+
+
+def test_a_streamed_refusal_offers_related_papers_as_cards_marked_not_cited():
+    from assistant.answer.ask import DoneEvent, SourcesEvent
+
+    cards, text = open_webui_cards(streamed([SourcesEvent([], "q"), DoneEvent(answer(refused=True))]))
+    assert text == "I cannot answer this from the given papers."
+    assert [c["name"] for c in cards] == ["Related, not cited: Title p1", "Related, not cited: Title p2"]
+
+
+def test_an_error_mid_stream_is_an_openai_error_chunk():
+    from assistant.answer.ask import SourcesEvent
+
+    def failing():
+        yield SourcesEvent([], "q")
+        raise RuntimeError("boom")
+
+    async def run() -> list[str]:
+        from assistant.serve.app import _stream
+
+        q = ModelQueue(max_queue=1)
+        req = parse_chat({"messages": [user("q")], "stream": True}, max_messages=8)
+        return [s async for s in _stream(req, failing, q.admit(), AnswerMemory(8), "c", 1, "m")]
+
+    sse = asyncio.run(run())
+    error = json.loads(sse[0][6:])["error"]
+    assert error["type"] == "server_error" and "boom" not in error["message"] and sse[-1] == "data: [DONE]\n\n"

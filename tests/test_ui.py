@@ -103,7 +103,31 @@ def test_empty_question_is_a_readable_message_not_a_traceback(browser, app_url):
     page.close()
 
 
-def test_summarize_mode_shows_progress_then_a_cited_summary(browser, app_url):
+BOTS = "#chat [data-testid=bot]"
+ANSWERED = ("n => { const bots = document.querySelectorAll('" + BOTS + "'); const last = bots[bots.length - 1];"
+            " return bots.length > n && (last.querySelector('a.cite') || last.querySelector('.refusal')"
+            " || last.querySelector('.error')); }")  # the n+1-th reply is there and finished
+
+
+def test_enter_sends_and_shift_enter_starts_a_new_line(browser, app_url):
+    page = browser.new_page()
+    page.goto(app_url)
+    box = page.locator("#question textarea")
+    box.click()
+    box.type("Which paper maps natural language commands")
+    box.press("Shift+Enter")
+    box.type("to web page elements?")
+    assert box.input_value() == "Which paper maps natural language commands\nto web page elements?"
+    assert "Which paper" not in page.locator("#chat").inner_text()  # Shift+Enter did not send
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('to web page elements?')",
+                           timeout=30_000)
+    page.wait_for_function(ANSWERED, arg=0, timeout=300_000)
+    assert box.input_value() == ""
+    page.close()
+
+
+def test_summarize_mode_shows_progress_then_a_cited_summary_and_ask_still_works(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
     page.get_by_label("Summarize a topic").check()
@@ -112,4 +136,11 @@ def test_summarize_mode_shows_progress_then_a_cited_summary(browser, app_url):
     assert page.locator("#chat .summary a.cite").count() > 0
     assert "Coverage" in page.locator("#chat .summary").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-summary.png"), full_page=True)
+    page.get_by_label("Ask", exact=True).check()  # a question after a summary: the summary is in its history
+    replies = page.locator(BOTS).count()
+    _ask(page, "What do they find about features across different language models?")
+    page.wait_for_function(ANSWERED, arg=replies, timeout=300_000)
+    chat = page.locator("#chat").inner_text()
+    assert "went wrong" not in chat and "Error" not in chat
+    assert page.locator("#chat .error").count() == 0
     page.close()

@@ -84,6 +84,10 @@ class Assistant:
 
         return self.__dict__.get("judge") or self._once("judge", make)
 
+    def threshold(self) -> float:
+        """The score the verifier in use needs to keep a citation."""
+        return float(getattr(self.settings.verify, f"{self.verifier.name}_threshold", self.settings.verify.threshold()))
+
     @property
     def verifier(self) -> Any:
         """The judge that decides whether a source states an answer sentence (settings.verify.judge)."""
@@ -91,9 +95,13 @@ class Assistant:
 
         if "verifier" in self.__dict__:
             return self.__dict__["verifier"]
-        judge = self.judge if self.settings.verify.judge == "overlap" else None
-        llm = self.llm if self.settings.verify.judge == "llm" else None
-        return self._once("verifier", lambda: load_verifier(self.settings, judge=judge, llm=llm))
+        name = self.settings.verify.judge
+        if name == "llm" and self.settings.llm.server_url:
+            log.warning("The LLM judge needs a local model; checking answers with the overlap judge instead.")
+            name = "overlap"
+        judge = self.judge if name == "overlap" else None
+        llm = self.llm if name == "llm" else None
+        return self._once("verifier", lambda: load_verifier(self.settings, judge=judge, llm=llm, name=name))
 
     # ---- index ------------------------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,
@@ -179,7 +187,7 @@ class Assistant:
         settings = self.settings if max_tokens is None else self.settings.model_copy(
             update={"llm": self.settings.llm.model_copy(update={"max_tokens": max(16, min(4096, max_tokens))})})
         return ask_stream(q, settings=settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
-                          verifier=self.verifier, threshold=self.settings.verify.threshold(),
+                          verifier=self.verifier, threshold=self.threshold(),
                           history=history, k=k, temperature=temperature)
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, **kw: Any) -> Answer:
@@ -197,5 +205,5 @@ class Assistant:
 
         t = clean_question(topic, self.settings.answer.max_question_chars)
         return summarize(t, settings=self.settings, retriever=self.retriever, llm=self.llm, judge=self.judge,
-                         verifier=self.verifier, threshold=self.settings.verify.threshold(),
+                         verifier=self.verifier, threshold=self.threshold(),
                          max_papers=max_papers, progress=progress)

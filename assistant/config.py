@@ -93,14 +93,17 @@ class AnswerSettings(_Section):
 
 
 class VerifySettings(_Section):
-    judge: Literal["crossencoder", "llm", "overlap"] = Field(
-        "crossencoder", description="Which judge decides whether a source states a sentence "
-        "(eval/bench_verifiers.py compares them).")
+    judge: Literal["llm", "crossencoder", "overlap"] = Field(
+        "llm", description="Which judge decides whether a source states a sentence: the local model asked yes/no "
+        "(best on held-out labelled pairs, eval/reports/verifiers.md), a trained cross-encoder, or embedding+overlap "
+        "(used instead of llm when the model is on a server).")
     crossencoder_path: Path | None = Field(None, description="The trained verifier; default: <models_dir>/verifier-minilm.")
-    crossencoder_threshold: float = Field(0.5, ge=0, le=1, description="Cross-encoder score needed to keep a citation "
-                                          "(eval/calibrate_verifier.py, dev pairs).")
-    llm_threshold: float = Field(0.5, ge=0, le=1, description="P(yes) the LLM judge needs (eval/calibrate_verifier.py).")
-    overlap_threshold: float = Field(0.58, description="Embedding+overlap score needed (eval/calibrate_verifier.py).")
+    crossencoder_threshold: float = Field(0.511, ge=0, le=1, description="Cross-encoder score needed to keep a "
+                                          "citation (best F0.5 on the dev pairs, eval/bench_verifiers.py).")
+    llm_threshold: float = Field(0.851, ge=0, le=1, description="P(yes) the LLM judge needs (best F0.5 on the dev "
+                                 "pairs, eval/bench_verifiers.py).")
+    overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
+                                     "eval/bench_verifiers.py).")
 
     def threshold(self) -> float:
         return float(getattr(self, f"{self.judge}_threshold"))

@@ -91,7 +91,7 @@ def test_stream_filter_with_markers_split_mid_number():
 
 
 def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
-    supplied = {"answer_system": set(), "answer_user": {"sources", "question"}, "rewrite": {"history", "question"},
+    supplied = {"answer_system": set(), "answer_user": {"sources", "question", "form"}, "answer_yes_no": set(), "rewrite": {"history", "question"},
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
                 "summary_map": {"topic", "title", "text"}, "summary_reduce": {"topic", "papers"},
                 "generate_question": {"title", "abstract", "banned"},
@@ -104,8 +104,8 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
         render("answer_user", question="q")
     with pytest.raises(ValueError):
         render("answer_system", extra="x")
-    out = render("answer_user", sources='[1] T: {"json": [1]} costs $5', question="What is $x?")
-    assert out == 'Sources:\n[1] T: {"json": [1]} costs $5\n\nQuestion: What is $x?'  # values are inserted as is
+    out = render("answer_user", sources='[1] T: {"json": [1]} costs $5', question="What is $x?", form="")
+    assert out == 'Sources:\n[1] T: {"json": [1]} costs $5\n\nQuestion: What is $x?\n'  # values are inserted as is
 
 
 def test_index_name_changes_with_vector_settings_only():

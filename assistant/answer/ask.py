@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, citations_of, render_claims
+from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims
 from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
 from assistant.answer.support import EmbeddingJudge, content_words
@@ -107,9 +107,10 @@ def evidence(r: Retrieved, judge: EmbeddingJudge, llm: LLM, settings: Settings) 
 def draft(q: Question, sources: list[Source], llm: LLM, settings: Settings, temperature: float | None,
           usage: Usage) -> Generator[str, None, None]:
     """The model's answer, streamed in pieces; closing it stops the model."""
+    form = render("answer_yes_no") if is_yes_no(q.asked) else ""
     messages = [{"role": "system", "content": render("answer_system")},
                 {"role": "user", "content": render("answer_user", sources=format_sources(sources),
-                                                   question=q.asked if not q.context else q.search)}]
+                                                   question=q.asked if not q.context else q.search, form=form)}]
     yield from llm.stream(messages, max_tokens=settings.llm.max_tokens,
                           temperature=settings.llm.temperature if temperature is None else temperature, usage=usage)
 
@@ -185,24 +186,16 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
                            judge=judge, question_vec=r.query_vec)
     usage, stream, v = Usage(), cit.SentenceStream(), Verified()
     first_token = first_sentence = None
-    held: list[str] = []  # a judge that runs on the answering model checks once the draft is done
-    shares_model = getattr(verifier, "shares_model", False)
     with closing(draft(q, sources, llm, settings, temperature, usage)) as pieces:
         for piece in pieces:
             first_token = first_token or time.perf_counter()
-            done = stream.feed(piece)
-            if shares_model:
-                held += done
-                if not held or not is_refusal(held[0]):
-                    continue
-                done, held = held, []
-            for shown in verify(done, checker, len(sources), v):
+            for shown in verify(stream.feed(piece), checker, len(sources), v):
                 first_sentence = first_sentence or time.perf_counter()
                 yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
             if v.refused:
                 break  # the model refused: no need to let it finish
-    if not v.refused and (rest := held + ([tail] if (tail := stream.flush()) else [])):
-        for shown in verify(rest, checker, len(sources), v):
+    if not v.refused and (tail := stream.flush()):
+        for shown in verify([tail], checker, len(sources), v):
             first_sentence = first_sentence or time.perf_counter()
             yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
     end = time.perf_counter()

@@ -97,6 +97,14 @@ class ClaimChecker:
             self._cache[(claim, n)] = self.verifier.support([claim], self.sources[n].paper)[0]
         return self._cache[(claim, n)]
 
+    def _closest(self, claim: str, numbers: list[int]) -> int | None:
+        """The source whose sentences are closest to the claim (embedding+overlap score), else the first."""
+        if not numbers:
+            return None
+        if self.judge is None or not hasattr(self.judge, "scores"):
+            return numbers[0]
+        return max(numbers, key=lambda n: self.judge.scores([claim], self.sources[n].paper)[0])  # type: ignore[union-attr]
+
     def _relevance(self, text: str) -> float:
         if self.judge is None or self.question_vec is None:
             return 1.0
@@ -125,9 +133,10 @@ class ClaimChecker:
                 kept[n] = sup
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
-        if not kept:
-            tried = [(n, self._support(claim, n)) for n in allowed if n not in sentence.cited]
-            best = max(tried, key=lambda t: t[1].score, default=None)
+        if not kept:  # attribute: the verifier asks only the source closest to the claim (each check costs time)
+            best: tuple[int, Support] | None = None
+            if candidate := self._closest(claim, [n for n in allowed if n not in sentence.cited]):
+                best = (candidate, self._support(claim, candidate))
             if best is None or best[1].score < self.threshold:
                 score = round(best[1].score, 3) if best else None
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])

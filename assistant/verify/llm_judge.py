@@ -3,11 +3,17 @@
 The paper comes first in the prompt and the claim last, so checking several claims against
 one paper reuses the paper's tokens already in llama.cpp's KV cache: each further check
 computes only the claim's tokens. The score is P(yes) over the yes/no answer tokens.
-Only the in-process llama.cpp backend exposes logits; a server backend cannot be a judge.
+
+The judge opens the answering model's GGUF file a second time: the weights are memory-mapped,
+so they are shared, but the judge has its own context and KV cache. Answers keep their cached
+prompt prefix, and a sentence can be checked while the draft is still being written.
+Only a local GGUF model exposes logits; a server backend cannot be a judge.
 """
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -23,7 +29,9 @@ def last_logits(llama: Any) -> np.ndarray:
     `Llama.scores` is filled only with logits_all=True)."""
     import llama_cpp
 
-    ptr = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+    from assistant.llm.llamacpp import perf_context
+
+    ptr = llama_cpp.llama_get_logits_ith(perf_context(llama), -1)
     return np.ctypeslib.as_array(ptr, shape=(llama.n_vocab(),)).copy()
 
 
@@ -40,16 +48,18 @@ def chat_prompt(llama: Any, messages: list[dict[str, str]]) -> str:
 
 
 class LLMVerifier:
-    """P(yes) from a llama.cpp model; shares the backend's model and lock with answer generation."""
+    """P(yes) from a llama.cpp model: its own context on the answering model's weights."""
 
     name = "llm"
-    shares_model = True  # answers are checked after the draft is done, not while the model writes
 
-    def __init__(self, backend: Any) -> None:
-        if not hasattr(backend, "llm") or not hasattr(backend, "lock"):
-            raise ModelError("the LLM judge needs the in-process llama.cpp backend (not a server)")
-        self.backend = backend
-        llama = backend.llm
+    def __init__(self, backend: Any, *, n_ctx: int = 2048) -> None:
+        import llama_cpp
+
+        if not hasattr(backend, "path"):
+            raise ModelError("the LLM judge needs a local GGUF model (not a server); set ASSISTANT_VERIFY__JUDGE")
+        llama = llama_cpp.Llama(model_path=str(backend.path), n_ctx=n_ctx, n_threads=backend.n_threads,
+                                n_gpu_layers=backend.n_gpu_layers, verbose=False)
+        self.backend = SimpleNamespace(llm=llama, lock=threading.Lock())
         self.yes = self._ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = self._ids(llama, ("no", "No", " no", " No", "NO"))
 

@@ -7,7 +7,7 @@ capitals or digits; plain acronyms such as ML are often paraphrases, so they do 
 that the source does not contain is capped at `cap`: small models invent exactly such
 details, or pin one paper's result on another.
 
-The weights and thresholds are calibrated on eval/support_pairs.jsonl (hand-labelled pairs).
+As a verifier (verify/overlap.py) its threshold is chosen on the dev half of eval/verifier_pairs.jsonl.
 """
 
 from __future__ import annotations

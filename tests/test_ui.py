@@ -64,7 +64,10 @@ def test_question_streams_an_answer_with_a_citation_and_sources(browser, app_url
     assert page.locator(f"#sources #src-{n}").count() == 1
     assert "Mapping Natural Language Commands to Web Elements" in page.locator("#sources").inner_text()
     assert page.locator("#sources mark").count() > 0  # evidence sentences highlighted
-    assert "first token" in page.locator("#info").inner_text()
+    # once checked, each citation names on hover the source sentence its claim rests on
+    page.wait_for_function("() => [...document.querySelectorAll('#chat a.cite')]"
+                           ".some(a => (a.title || '').includes('“'))", timeout=180_000)
+    assert "first verified sentence" in page.locator("#info").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-answer.png"), full_page=True)
     page.locator("#export-one").click()  # Markdown with references + BibTeX of the cited papers
     page.locator("#downloads td.filename[aria-label='answer.md']").wait_for(timeout=30_000)

@@ -119,7 +119,10 @@ def speed_line(a: Answer) -> str:
     t, u = a.timings, a.usage
     gen_s = (t.get("total_ms", 0) - t.get("ttft_ms", 0)) / 1000
     tps = u.get("completion_tokens", 0) / gen_s if gen_s > 0 else 0.0
-    return f"first token {t.get('ttft_ms', 0) / 1000:.1f} s · {tps:.1f} tokens/s · total {t.get('total_ms', 0) / 1000:.1f} s"
+    verified = f" · first verified sentence {t['first_sentence_ms'] / 1000:.1f} s" if "first_sentence_ms" in t else ""
+    check = f" · checking {t['verify_ms'] / 1000:.1f} s" if "verify_ms" in t else ""
+    return (f"first token {t.get('ttft_ms', 0) / 1000:.1f} s{verified}{check} · {tps:.1f} tokens/s · "
+            f"total {t.get('total_ms', 0) / 1000:.1f} s")
 
 
 def conversation_markdown(items: list[Any]) -> str:

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL  ?= qwen2.5-coder-1.5b
 
-.PHONY: run test test-fast lint install model index browser bench clean
+.PHONY: run test test-fast lint install model index verifier browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ model: install
 index: install
 	$(BIN)/assistant ingest
 
-run: model index
+# The claim verifier: MiniLM fine-tuned on the CPU from eval/verifier_synthetic.jsonl (a few minutes on 2 cores);
+# skipped when models/verifier-minilm/manifest.json names the same data, recipe and base weights.
+verifier: install
+	$(BIN)/python eval/train_verifier.py
+
+run: model index verifier
 	$(BIN)/assistant ui
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
@@ -36,7 +41,7 @@ lint: install
 	$(BIN)/ruff check assistant tests eval
 	$(BIN)/mypy assistant
 
-test: install browser lint
+test: install browser lint verifier
 	$(BIN)/assistant models install fast
 	$(BIN)/pytest -q -rs
 

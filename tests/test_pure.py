@@ -91,7 +91,8 @@ def test_stream_filter_with_markers_split_mid_number():
 
 
 def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
-    supplied = {"answer_system": set(), "answer_user": {"sources", "question", "form"}, "answer_yes_no": set(), "rewrite": {"history", "question"},
+    supplied = {"answer_system": set(), "answer_user": {"sources", "question", "form"}, "answer_yes_no": set(),
+                "rewrite": {"history", "question"},
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
                 "summary_map": {"topic", "title", "text"}, "summary_reduce": {"topic", "papers"},
                 "generate_question": {"title", "abstract", "banned"},

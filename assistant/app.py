@@ -96,12 +96,11 @@ class Assistant:
         if "verifier" in self.__dict__:
             return self.__dict__["verifier"]
         name = self.settings.verify.judge
-        if name == "llm" and self.settings.llm.server_url:
+        if name == "llm" and self.settings.llm.server_url and not self.settings.verify.llm_model:
             log.warning("The LLM judge needs a local model; checking answers with the overlap judge instead.")
             name = "overlap"
         judge = self.judge if name == "overlap" else None
-        llm = self.llm if name == "llm" else None
-        return self._once("verifier", lambda: load_verifier(self.settings, judge=judge, llm=llm, name=name))
+        return self._once("verifier", lambda: load_verifier(self.settings, judge=judge, name=name))
 
     # ---- index ------------------------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, *, fmt: str | None = None,

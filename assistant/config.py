@@ -97,6 +97,8 @@ class VerifySettings(_Section):
         "llm", description="Which judge decides whether a source states a sentence: the local model asked yes/no "
         "(best on held-out labelled pairs, eval/reports/verifiers.md), a trained cross-encoder, or embedding+overlap "
         "(used instead of llm when the model is on a server).")
+    llm_model: str | None = Field(None, description="Model the LLM judge runs (name, alias, file or path); default: "
+                                  "the answering model. Its threshold was chosen with the default model.")
     crossencoder_path: Path | None = Field(None, description="The trained verifier; default: <models_dir>/verifier-minilm.")
     crossencoder_threshold: float = Field(0.511, ge=0, le=1, description="Cross-encoder score needed to keep a "
                                           "citation (best F0.5 on the dev pairs, eval/bench_verifiers.py).")

@@ -63,7 +63,7 @@ def score_all(name: str, a: Assistant, pairs: list[dict[str, Any]], papers: dict
         t = time.perf_counter()
         out = [lexical_score(p["claim"], papers[p["source"]])[0] for p in pairs]
         return out, (time.perf_counter() - t) * 1000 / len(pairs)
-    v = load_verifier(a.settings, judge=a.judge, llm=a.llm if name == "llm" else None, name=name)
+    v = load_verifier(a.settings, judge=a.judge, name=name)
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(pairs):
         by_source[p["source"]].append(i)

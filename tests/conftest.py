@@ -29,7 +29,10 @@ def session_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(session_dir) -> Settings:
-    return Settings(data_dir=session_dir / "data", models_dir=PROJECT_ROOT / "models")
+    # answers come from the fast model; they are checked by the default verifier as a user gets it: the LLM
+    # judge on the default model, whose threshold was chosen with that model
+    return Settings(data_dir=session_dir / "data", models_dir=PROJECT_ROOT / "models",
+                    verify={"llm_model": "default"})
 
 
 @pytest.fixture(scope="session")

@@ -16,17 +16,19 @@ from assistant.verify.base import Support, Verifier, windows
 __all__ = ["Support", "Verifier", "load_verifier", "windows"]
 
 
-def load_verifier(settings: Settings, *, judge: Any = None, llm: Any = None, name: str | None = None) -> Verifier:
-    """The judge the settings name. `judge` is the EmbeddingJudge (overlap), `llm` the answering backend (llm)."""
+def load_verifier(settings: Settings, *, judge: Any = None, name: str | None = None) -> Verifier:
+    """The judge the settings name; `judge` is the EmbeddingJudge the overlap judge wraps."""
     kind = name or settings.verify.judge
     if kind == "overlap":
         from assistant.verify.overlap import OverlapVerifier
 
         return OverlapVerifier(judge)
     if kind == "llm":
+        from assistant.llm.registry import resolve
         from assistant.verify.llm_judge import LLMVerifier
 
-        return LLMVerifier(llm)
+        path = resolve(settings.verify.llm_model or settings.llm.model, settings.models_dir)
+        return LLMVerifier(path, n_threads=settings.llm.n_threads, n_gpu_layers=settings.llm.n_gpu_layers)
     from assistant.verify.crossencoder import CrossEncoderJudge
 
     return CrossEncoderJudge(settings.verify.crossencoder_path, models_dir=settings.models_dir,

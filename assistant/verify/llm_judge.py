@@ -12,7 +12,9 @@ Only a local GGUF model exposes logits; a server backend cannot be a judge.
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -52,13 +54,17 @@ class LLMVerifier:
 
     name = "llm"
 
-    def __init__(self, backend: Any, *, n_ctx: int = 2048) -> None:
+    def __init__(self, path: Path, *, n_threads: int | None = None, n_gpu_layers: int = -1, n_ctx: int = 2048) -> None:
         import llama_cpp
 
-        if not hasattr(backend, "path"):
-            raise ModelError("the LLM judge needs a local GGUF model (not a server); set ASSISTANT_VERIFY__JUDGE")
-        llama = llama_cpp.Llama(model_path=str(backend.path), n_ctx=n_ctx, n_threads=backend.n_threads,
-                                n_gpu_layers=backend.n_gpu_layers, verbose=False)
+        gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        try:
+            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
+                                    n_gpu_layers=(-1 if gpu else 0) if n_gpu_layers < 0 else n_gpu_layers,
+                                    verbose=False)
+        except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
+            raise ModelError(f"the LLM judge could not load {path}: {e}") from e
+        self.model = path.name
         self.backend = SimpleNamespace(llm=llama, lock=threading.Lock())
         self.yes = self._ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = self._ids(llama, ("no", "No", " no", " No", "NO"))

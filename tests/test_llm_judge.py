@@ -1,0 +1,53 @@
+"""The default verifier, the local model as a yes/no judge, on real hand-labelled pairs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.corpus import load_papers
+from assistant.llm.registry import resolve
+from assistant.verify.llm_judge import LLMVerifier
+
+pytestmark = pytest.mark.slow
+PAIRS = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "verifier_pairs.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def judge(settings) -> LLMVerifier:
+    return LLMVerifier(resolve(settings.verify.llm_model or "default", settings.models_dir))
+
+
+@pytest.fixture(scope="module")
+def papers():
+    return {p.title: p for p in load_papers(None).papers}
+
+
+def first(cls: str) -> dict:
+    return next(p for p in PAIRS if p["class"] == cls)
+
+
+@pytest.mark.parametrize("cls", ["polarity_flip", "yes_on_no", "number_swap", "paraphrase", "join"])
+def test_the_judge_on_the_first_labelled_pair_of_each_hard_class(judge, papers, cls):
+    pair = first(cls)
+    support = judge.support([pair["claim"]], papers[pair["source"]])[0]
+    threshold = Settings().verify.llm_threshold
+    assert (support.score >= threshold) is pair["supported"], (pair, support.score)
+
+
+def test_a_second_claim_on_the_same_paper_computes_only_the_claim(judge, papers):
+    import llama_cpp
+
+    from assistant.llm.llamacpp import perf_context
+
+    pair = first("paraphrase")
+    paper = papers[pair["source"]]
+    judge.support([pair["claim"]], paper)
+    llama = judge.backend.llm
+    prompt_tokens = llama.n_tokens
+    llama_cpp.llama_perf_context_reset(perf_context(llama))
+    judge.support(["A different claim about this paper."], paper)
+    computed = llama_cpp.llama_perf_context(perf_context(llama)).n_p_eval
+    assert 0 < computed < 60 < prompt_tokens  # the paper's tokens came from the KV cache

@@ -27,7 +27,9 @@ PAPER = "Mapping Natural Language Commands to Web Elements"
 def api(indexed, settings, tmp_path_factory):
     """The server, started the way a user starts it: `assistant serve --model fast --api-key ...`."""
     port = free_port()
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_MODELS_DIR": str(settings.models_dir)}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_MODELS_DIR": str(settings.models_dir),
+           # the API is under test here, not the support judge: the cheap deterministic one, no second model
+           "ASSISTANT_VERIFY__JUDGE": "overlap"}
     cmd = [sys.executable, "-m", "assistant", "serve", "--model", "fast", "--port", str(port), "--api-key", KEY,
            "--max-queue", "2"]
     log = tmp_path_factory.mktemp("serve") / "server.log"

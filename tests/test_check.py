@@ -109,11 +109,13 @@ def test_a_yes_no_stance_is_checked_through_the_statement_after_it():
 def test_a_restatement_of_the_question_is_not_an_answer():
     claims, flags = run("There are fruit facts that hold [1].", question="Which fruit facts hold?")
     assert claims == [] and flags[0].action == Action.RESTATED
-    # "Yes, <the question>" says nothing a source could be checked for either: only the stance is new
-    claims, flags = run("Yes, the kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
+    # to a yes/no question the stance is the answer: "Yes, <the question>" is checked, not dropped ...
+    VERIFIER.calls.clear()
+    claims, _ = run("Yes, the kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
+    assert [c.cited for c in claims] == [[1]] and VERIFIER.calls == ["the kiwi-fact holds."]
+    # ... and a restatement without a stance is still no answer
+    claims, flags = run("The kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
     assert claims == [] and flags[0].action == Action.RESTATED
-    claims, _ = run("Yes, the kiwi-fact holds in vitro [1].", question="Does the kiwi-fact hold?")
-    assert [c.cited for c in claims] == [[1]]
 
 
 @pytest.mark.parametrize("question, yes_no", [("Does X need labels?", True), ("Is it fast?", True),

@@ -105,9 +105,9 @@ def test_a_polarity_flip_is_never_shown_and_a_faithful_paraphrase_is(settings, i
 
 
 def test_a_draft_that_restates_the_question_is_not_an_answer(settings, indexed, fast_llm):
-    a = scripted(settings, indexed, fast_llm, "Yes, there is a benchmark and toolkit for testing whether ML models "
+    a = scripted(settings, indexed, fast_llm, "There is a benchmark and toolkit for testing whether ML models "
                  "can grasp the rules that generate sequences of whole numbers. [1]").ask(
-        "Is there a benchmark and toolkit for testing whether ML models can grasp the rules that generate sequences "
+        "Which benchmark and toolkit test whether ML models can grasp the rules that generate sequences "
         "of whole numbers?")
     assert a.refused and a.citations == []
     assert any(f.action == "restated" for f in a.flagged), a.flagged

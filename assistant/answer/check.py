@@ -3,7 +3,8 @@
 Per sentence:
 - citations to numbers that were not given are gone before this (citations.keep_valid);
 - a sentence that says nothing the question does not already say is a restatement, not an
-  answer ("Yes, there is a method that ..." to "Is there a method that ...?"): it is not shown;
+  answer ("A method retrofits vectors" to "Which method retrofits vectors?"): it is not shown;
+  to a yes/no question, "Yes, <the question>" states the stance, and its statement is checked;
 - each cited source is asked, through the verifier, whether it states the sentence (a leading
   "Yes,"/"No," is the stance, checked through the statement that follows it);
 - a sentence far from the question (below `relevance_threshold`) may cite only the top source:
@@ -115,7 +116,8 @@ class ClaimChecker:
         if len(content_words(text)) < 3 and not sentence.cited:
             return Checked(None)  # a heading or a connective, not a claim
         titles = [self.sources[n].paper.title for n in sentence.cited if n in self.sources]
-        if self.drop_restatements and restates(text, self.question, titles or [s.paper.title for s in self.sources.values()]):
+        stance_given = self.yes_no and text != statement(text)  # "Yes, X" answers "Is X?": X is checked below
+        if self.drop_restatements and not stance_given and restates(text, self.question, titles or [s.paper.title for s in self.sources.values()]):
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
         claim = statement(text)
         rel = self._relevance(claim)

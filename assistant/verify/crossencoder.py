@@ -14,7 +14,6 @@ through the model in one predict call; a paper's windows are cached.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,9 +26,6 @@ from assistant.types import Paper
 
 if TYPE_CHECKING:
     from assistant.verify.base import Support
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 VERIFIER_DIR = "verifier-minilm"
 MANIFEST = "manifest.json"

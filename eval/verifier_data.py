@@ -377,7 +377,7 @@ class Builder:
         """A window of paper pi's sentences covering sentences lo..hi (inclusive), of 1-3 sentences."""
         n = len(self.sents[pi])
         need = hi - lo + 1
-        size = max(need, self.rng.choices([1, 2, 3], weights=[0.45, 0.35, 0.2])[0])
+        size = max(need, self.rng.choices([1, 2, 3], weights=[0.7, 0.25, 0.05])[0])
         size = min(size, n)
         start = self.rng.randint(max(0, hi - size + 1), min(lo, n - size))
         return window_text(self.papers[pi].title, self.sents[pi][start:start + size]), start, start + size

@@ -37,7 +37,12 @@ def test_eval_subset_writes_rows_metrics_report_and_resumes(settings, indexed, t
     metrics = json.loads((run / "metrics.json").read_text())
     overall = metrics["answers"]["overall"]
     assert overall["n"] == 3
-    assert overall["citation_validity"] is None or 0 <= overall["citation_validity"] <= 1
+    # the metrics say what the rows say
+    assert overall["refusal_recall"] == (1.0 if rows[2]["refused"] else 0.0)
+    assert overall["false_refusal_rate"] == sum(bool(x["refused"]) for x in rows[:2]) / 2
+    assert overall["unanswerable_with_citation"] == (1 if rows[2]["citations"] else 0)
+    answered = [x for x in rows[:2] if not x["refused"]]
+    assert (overall["claim_citation_precision"] is None) == (not any(x["citations"] for x in answered))
     report = (run / "report.md").read_text()
     for png in ("scores_by_kind.png", "latency.png", "refusal_calibration.png"):
         assert (run / png).stat().st_size > 1000 and png in report
@@ -50,11 +55,18 @@ def test_eval_subset_writes_rows_metrics_report_and_resumes(settings, indexed, t
     assert len(again) == 3 and again[0] == rows[0]
     # rescore without a model, and compare two runs
     r = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "eval", "--rescore", str(run)])
-    assert r.exit_code == 0 and "citation_validity" in r.output
+    assert r.exit_code == 0 and "claim_citation_precision" in r.output
     other = tmp_path / "other"
     shutil.copytree(run, other)
     r = CliRunner().invoke(main, ["eval", "--compare", str(run), str(other)])
     assert r.exit_code == 0 and "retrieval.hit@5" in r.output and "0 question(s) changed" in r.output
+    # an outcome that changes shows up, with its question and both outcomes
+    flipped = [dict(x) for x in again]
+    flipped[2] = {**flipped[2], "refused": not flipped[2]["refused"], "citations": [] if not flipped[2]["refused"]
+                  else ["A Concept-Centric Approach to Multi-Modality Learning"]}
+    (other / "results.jsonl").write_text("".join(json.dumps(x) + "\n" for x in flipped))
+    r = CliRunner().invoke(main, ["eval", "--compare", str(run), str(other)])
+    assert r.exit_code == 0 and "1 question(s) changed" in r.output and f"| {flipped[2]['id']} |" in r.output
 
 
 def test_generate_candidate_questions(indexed, fast_llm):

@@ -41,8 +41,6 @@ def test_summary_cites_only_considered_papers_and_reports_coverage(settings, ind
     summary = a.summarize(TOPIC, max_papers=4, progress=lambda i, n, t: seen.append((i, n)))
     assert seen and seen[-1][0] == seen[-1][1] <= 4  # progress through the map step
     assert summary.citations, summary.text
-    numbers = {x.n for x in summary.sources}
-    assert all(c.n in numbers for c in summary.citations)
     assert set(c.title for c in summary.citations) <= set(summary.considered)
     sae = [t for t in summary.considered if "Sparse Autoencoder" in t]
     assert len(sae) >= 3  # found the papers on the topic, not just one

@@ -115,9 +115,10 @@ class ClaimChecker:
         text = sentence.text
         if len(content_words(text)) < 3 and not sentence.cited:
             return Checked(None)  # a heading or a connective, not a claim
-        titles = [self.sources[n].paper.title for n in sentence.cited if n in self.sources]
-        stance_given = self.yes_no and text != statement(text)  # "Yes, X" answers "Is X?": X is checked below
-        if self.drop_restatements and not stance_given and restates(text, self.question, titles or [s.paper.title for s in self.sources.values()]):
+        titles = [self.sources[n].paper.title for n in sentence.cited if n in self.sources] or [
+            s.paper.title for s in self.sources.values()]
+        stance_given = self.yes_no and text != statement(text)  # "Yes, X" answers "Is X?": X is checked
+        if self.drop_restatements and not stance_given and restates(text, self.question, titles):
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
         claim = statement(text)
         rel = self._relevance(claim)

@@ -42,7 +42,7 @@ from assistant.verify.crossencoder import MANIFEST, MAX_LENGTH, VERIFIER_DIR  # 
 
 DATA = ROOT / "eval" / "verifier_synthetic.jsonl"
 SEED = 20261126
-EPOCHS = 1
+EPOCHS = 2
 BATCH_SIZE = 16
 LR = 5e-5
 FROZEN_LAYERS = 0  # encoder layers kept as MiniLM has them (the embeddings always are)

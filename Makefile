@@ -30,7 +30,7 @@ index: install
 verifier: install
 	$(BIN)/python eval/train_verifier.py
 
-run: model index verifier
+run: model index
 	$(BIN)/assistant ui
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
@@ -43,17 +43,21 @@ lint: install
 
 test: install browser lint verifier
 	$(BIN)/assistant models install fast
+	$(BIN)/assistant models install default
 	$(BIN)/pytest -q -rs
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"
 
-bench: model
+bench: model verifier
 	$(BIN)/python eval/bench_retrieval.py
 	$(BIN)/assistant models install fast
 	$(BIN)/python eval/bench_serve.py --model fast
-	$(BIN)/python eval/bench_answers.py --model $(MODEL)
-	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_heldout.jsonl --name bench_answers_heldout
+	$(BIN)/python eval/bench_verifiers.py
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions.jsonl --name dev
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_test.jsonl --name test
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev
+	$(BIN)/python eval/report_answers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -98,8 +98,8 @@ def test_a_polarity_flip_is_never_shown_and_a_faithful_paraphrase_is(settings, i
     flipped = scripted(settings, indexed, fast_llm, "Yes, CaSED needs a predefined vocabulary and is trained on "
                        "labelled images [1].").ask(QUESTION)
     assert flipped.refused and flipped.citations == [], flipped.text
-    faithful = scripted(settings, indexed, fast_llm, "No, CaSED works without a known vocabulary and needs no "
-                        "training, using a vision-language model with an external database [1].").ask(QUESTION)
+    faithful = scripted(settings, indexed, fast_llm, "No, CaSED classifies images without a known vocabulary, "
+                        "in a training-free manner [1].").ask(QUESTION)
     assert not faithful.refused and [c.title for c in faithful.citations] == [TITLE], faithful.flagged
     assert faithful.claims[0].evidence[1] in faithful.sources[0].paper.abstract
 

@@ -36,6 +36,14 @@ _YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has
 _FILLER = frozenset({"there", "exist", "here", "some", "one"})  # "there is one that ..." adds nothing
 
 
+def _root(word: str) -> str:
+    """A word without its inflection, for comparing sentence and question words: test, tests, testing -> test."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return stem(word[: -len(suffix)])
+    return stem(word)
+
+
 def is_yes_no(question: str) -> bool:
     """Whether the question can be answered yes or no.
 
@@ -62,8 +70,8 @@ def restates(sentence: str, question: str, titles: Sequence[str]) -> bool:
     >>> restates("It reduces memory by 40%.", "Is there a method that reduces memory?", [])
     False
     """
-    said = {stem(w.rstrip("s")) for w in content_words(statement(sentence))} - _FILLER
-    known = {stem(w.rstrip("s")) for w in content_words(" ".join([question, *titles]))}
+    said = {_root(w) for w in content_words(statement(sentence))} - _FILLER
+    known = {_root(w) for w in content_words(" ".join([question, *titles]))}
     return not (said - known)
 
 

@@ -100,7 +100,7 @@ class VerifySettings(_Section):
     llm_model: str | None = Field(None, description="Model the LLM judge runs (name, alias, file or path); default: "
                                   "the answering model. Its threshold was chosen with the default model.")
     crossencoder_path: Path | None = Field(None, description="The trained verifier; default: <models_dir>/verifier-minilm.")
-    crossencoder_threshold: float = Field(0.511, ge=0, le=1, description="Cross-encoder score needed to keep a "
+    crossencoder_threshold: float = Field(0.957, ge=0, le=1, description="Cross-encoder score needed to keep a "
                                           "citation (best F0.5 on the dev pairs, eval/bench_verifiers.py).")
     llm_threshold: float = Field(0.851, ge=0, le=1, description="P(yes) the LLM judge needs (best F0.5 on the dev "
                                  "pairs, eval/bench_verifiers.py).")

@@ -45,7 +45,7 @@ def test_a_second_claim_on_the_same_paper_computes_only_the_claim(judge, papers)
     pair = first("paraphrase")
     paper = papers[pair["source"]]
     judge.support([pair["claim"]], paper)
-    llama = judge.backend.llm
+    llama = judge.llama
     prompt_tokens = llama.n_tokens
     llama_cpp.llama_perf_context_reset(perf_context(llama))
     judge.support(["A different claim about this paper."], paper)

@@ -106,13 +106,13 @@ class EmbeddingJudge:
             return self._cache[paper.paper_id]
 
     @lru_cache(maxsize=16)  # noqa: B019  (check() scores the same claims against every source)
-    def _claim_vectors(self, claims: tuple[str, ...]) -> np.ndarray:
+    def claim_vectors(self, claims: tuple[str, ...]) -> np.ndarray:
         return self.embedder.embed(list(claims))
 
     def scores(self, claims: list[str], paper: Paper) -> list[float]:
         if not claims:
             return []
-        sims = self._claim_vectors(tuple(claims)) @ self.vectors(paper).T
+        sims = self.claim_vectors(tuple(claims)) @ self.vectors(paper).T
         text = f"{paper.title} {paper.abstract}"
         have = numbers(text)
         lowered = text.lower()
@@ -126,7 +126,7 @@ class EmbeddingJudge:
 
     def relevance(self, claims: list[str], query_vec: np.ndarray) -> list[float]:
         """Cosine between each claim and the question: is the sentence about what was asked?"""
-        return [float(x) for x in self._claim_vectors(tuple(claims)) @ query_vec] if claims else []
+        return [float(x) for x in self.claim_vectors(tuple(claims)) @ query_vec] if claims else []
 
     def best_sentences(self, query_vec: np.ndarray, paper: Paper, n: int) -> list[str]:
         """The n abstract sentences closest to the query, in their original order."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.config import Settings
-from assistant.verify.base import Support, Verifier, windows
+from assistant.verify.base import Support, Verifier
 
-__all__ = ["Support", "Verifier", "load_verifier", "windows"]
+__all__ = ["Support", "Verifier", "load_verifier"]
 
 
 def load_verifier(settings: Settings, *, judge: Any = None, name: str | None = None) -> Verifier:

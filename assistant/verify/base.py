@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from assistant.index.chunking import split_sentences
 from assistant.types import Paper
 
 
@@ -30,15 +29,3 @@ class Verifier(Protocol):
         """One Support per claim, judged against the paper's title and abstract only."""
         ...
 
-
-def windows(paper: Paper, size: int = 2) -> list[str]:
-    """The abstract's sentences and each run of up to `size` adjacent sentences: a claim may join two.
-
-    >>> windows(Paper("p", "T", "A one. B two. C three."))
-    ['A one.', 'B two.', 'C three.', 'A one. B two.', 'B two. C three.']
-    """
-    sents = split_sentences(paper.abstract) or [paper.title]
-    out = list(sents)
-    for n in range(2, size + 1):
-        out += [" ".join(sents[i:i + n]) for i in range(len(sents) - n + 1)]
-    return out

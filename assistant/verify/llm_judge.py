@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -37,8 +36,8 @@ def last_logits(llama: Any) -> np.ndarray:
     return np.ctypeslib.as_array(ptr, shape=(llama.n_vocab(),)).copy()
 
 
-def chat_prompt(llama: Any, messages: list[dict[str, str]]) -> str:
-    """The prompt text in the model's own chat template (read from the GGUF file)."""
+def chat_formatter(llama: Any) -> Any:
+    """The model's own chat template (read from the GGUF file), compiled once."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     template = llama.metadata.get("tokenizer.chat_template")
@@ -46,7 +45,7 @@ def chat_prompt(llama: Any, messages: list[dict[str, str]]) -> str:
         raise ModelError("this GGUF file has no chat template; the LLM judge needs one")
     eos = llama.detokenize([llama.token_eos()]).decode(errors="ignore")
     bos = llama.detokenize([llama.token_bos()]).decode(errors="ignore") if llama.token_bos() >= 0 else ""
-    return str(Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)(messages=messages).prompt)  # type: ignore[arg-type]
+    return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
 
 
 class LLMVerifier:
@@ -65,7 +64,10 @@ class LLMVerifier:
         except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
             raise ModelError(f"the LLM judge could not load {path}: {e}") from e
         self.model = path.name
-        self.backend = SimpleNamespace(llm=llama, lock=threading.Lock())
+        self.llama = llama
+        self.lock = threading.Lock()  # one context: one check at a time
+        self.format = chat_formatter(llama)
+        self.system = render("verify_system")
         self.yes = self._ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = self._ids(llama, ("no", "No", " no", " No", "NO"))
 
@@ -75,7 +77,7 @@ class LLMVerifier:
         return sorted(ids)
 
     def _score(self, tokens: list[int]) -> float:
-        llama = self.backend.llm
+        llama = self.llama
         have = llama.input_ids[: llama.n_tokens].tolist()
         same = 0
         for a, b in zip(have, tokens, strict=False):
@@ -89,14 +91,14 @@ class LLMVerifier:
         return float(1.0 / (1.0 + np.exp(n - y)))
 
     def support(self, claims: list[str], paper: Paper) -> list[Support]:
-        llama = self.backend.llm
+        llama = self.llama
         out = []
-        with self.backend.lock:
+        with self.lock:
             for claim in claims:
-                prompt = chat_prompt(llama, [
-                    {"role": "system", "content": render("verify_system")},
+                prompt = str(self.format(messages=[
+                    {"role": "system", "content": self.system},
                     {"role": "user", "content": render("verify_user", title=paper.title, abstract=paper.abstract,
-                                                       claim=claim)}])
+                                                       claim=claim)}]).prompt)
                 tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
                 out.append(Support(self._score(tokens), paper.abstract))
         return out

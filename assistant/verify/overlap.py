@@ -21,6 +21,6 @@ class OverlapVerifier:
         if not claims:
             return []
         scores = self.judge.scores(claims, paper)
-        sims = self.judge.embedder.embed(claims) @ self.judge.vectors(paper).T
+        sims = self.judge.claim_vectors(tuple(claims)) @ self.judge.vectors(paper).T  # cached by scores()
         sents = self.judge.sentences(paper)
         return [Support(float(s), sents[int(np.argmax(row))]) for s, row in zip(scores, sims, strict=True)]

@@ -21,7 +21,7 @@ def main() -> None:
     papers = load_papers().papers
     texts = [(f"p{i}", f"{papers[i % len(papers)].title}\n{papers[i % len(papers)].abstract}") for i in range(n)]
     t0 = time.perf_counter()
-    LexicalIndex([t for _, t in texts])
+    LexicalIndex.build([t for _, t in texts])
     t1 = time.perf_counter()
     names = NameIndex(texts)
     t2 = time.perf_counter()

@@ -85,7 +85,7 @@ def search_latency(a: Assistant, emb: Embedder, queries: list[str]) -> dict[str,
         t = time.perf_counter()
         retr.search(q, 10)
         ours.append((time.perf_counter() - t) * 1000)
-    ids = [c.chunk_id for c in retr.chunks]
+    ids = [c.chunk_id for c in a.store.all_chunks()]
     parts = [a.store.vectors(ids[i:i + 5000]) for i in range(0, len(ids), 5000)]
     mat = np.stack([v for part in parts for v in part.values()])
     exact = []

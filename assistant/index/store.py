@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,35 @@ class Store:
                 out[pid] = (_paper_from(pid, doc, m), m["hash"])
         return out
 
+    def generation(self) -> str | None:
+        """A token that changes before and after every write or delete through this class.
+
+        Whatever was read after reading a generation is still current while the generation is
+        unchanged, so derived data (the BM25 snapshot) can be keyed on it without a full scan.
+        None for a store last written by code that did not keep one.
+        """
+        self.papers_col = self.client.get_collection(self.papers_col.name, embedding_function=None)
+        return (self.papers_col.metadata or {}).get("generation")
+
+    def _changed(self) -> None:
+        self.papers_col.modify(metadata={"generation": uuid.uuid4().hex})
+
+    def get_papers(self, paper_ids: list[str]) -> dict[str, tuple[Paper, str]]:
+        """paper_id -> (Paper, content hash) for those of the ids that are committed."""
+        if not paper_ids:
+            return {}
+        r = self.papers_col.get(ids=list(dict.fromkeys(paper_ids)), include=["metadatas", "documents"])
+        return {pid: (_paper_from(pid, doc, m), m["hash"])
+                for pid, doc, m in zip(r["ids"], r["documents"], r["metadatas"], strict=True)}
+
+    def get_chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
+        """chunk_id -> stored chunk for those of the ids that exist."""
+        if not chunk_ids:
+            return {}
+        r = self.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        return {cid: StoredChunk(cid, m["paper_id"], doc, int(m["position"]), m["hash"])
+                for cid, doc, m in zip(r["ids"], r["documents"], r["metadatas"], strict=True)}
+
     def paper_count(self) -> int:
         return int(self.papers_col.count())
 
@@ -144,6 +174,7 @@ class Store:
         """Upsert the papers' chunks, drop chunks left over from a longer old version, then commit the papers."""
         chunks = [c for _, h, cs in papers for c in cs]
         hashes = [h for _, h, cs in papers for _ in cs]
+        self._changed()
         if chunks:
             self.chunks.upsert(
                 ids=[c.chunk_id for c in chunks], embeddings=vectors,
@@ -157,13 +188,16 @@ class Store:
             ids=[p.paper_id for p, _, _ in papers], embeddings=[[1.0]] * len(papers),
             documents=[p.abstract for p, _, _ in papers],
             metadatas=[_paper_meta(p, h, len(cs)) for p, h, cs in papers])
+        self._changed()
 
     def delete_papers(self, counts: dict[str, int]) -> None:
         """Remove papers (record first, so none is left visible half-deleted) and their chunks."""
         if not counts:
             return
+        self._changed()
         self.papers_col.delete(ids=list(counts))
         self.chunks.delete(ids=[f"{pid}#{i}" for pid, n in counts.items() for i in range(n)])
+        self._changed()
 
     # ---- reading ----------------------------------------------------------------------
     def query(self, vector: np.ndarray, n: int) -> list[StoredChunk]:
@@ -198,12 +232,21 @@ class Store:
             offset += len(r["ids"])
 
 
-def other_indexes(client: Any, name: str) -> list[tuple[str, str]]:
-    """(collection name, embedder) of the other indexes in the same store, for error messages."""
+def other_indexes(client: Any, name: str) -> list[tuple[str, str, list[Paper]]]:
+    """(collection name, embedder, committed papers) of the other indexes in the same store.
+
+    An index made with other settings (an older chunking, another embedder) keeps every paper
+    whole in its `_papers` collection, so a new index can be built from them without the source files.
+    """
     out = []
-    for col in client.list_collections():
-        cname = getattr(col, "name", col)
+    names = {getattr(col, "name", col) for col in client.list_collections()}
+    for cname in sorted(names):
         if cname.startswith("papers_") and not cname.endswith("_papers") and cname != name:
             meta = client.get_collection(cname, embedding_function=None).metadata or {}
-            out.append((cname, str(meta.get("embedder"))))
+            papers = []
+            if cname + "_papers" in names:
+                col = client.get_collection(cname + "_papers", embedding_function=None)
+                papers = [_paper_from(pid, doc, m) for ids, docs, metas in Store._pages(col, ["metadatas", "documents"])
+                          for pid, doc, m in zip(ids, docs, metas, strict=True)]
+            out.append((cname, str(meta.get("embedder")), papers))
     return out

@@ -1,6 +1,14 @@
-"""Papers out: dense (Chroma) and BM25 chunk rankings fused per paper, optionally diversified."""
+"""Papers out: dense (Chroma) and BM25 chunk rankings fused per paper, optionally diversified.
+
+BM25 comes from a snapshot on disk (assistant.retrieve.snapshot), memory-mapped, so opening a
+retriever costs the same at 231 papers and at a million; chunk texts and paper records are
+fetched from the store for the candidates of each query only.
+"""
 
 from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -8,30 +16,33 @@ from assistant.config import RetrievalSettings
 from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
 from assistant.retrieve.fusion import first_ranks, mmr, rrf
-from assistant.retrieve.lexical import LexicalIndex
-from assistant.retrieve.names import NameIndex
+from assistant.retrieve.snapshot import open_or_build, snapshot_root
 from assistant.types import Hit, Paper, Passage
 
 __all__ = ["Retriever"]
 
 
 class Retriever:
-    """A snapshot of the committed index: BM25 built in memory, dense search through the store.
+    """Hybrid search over the committed index: BM25 from the persisted snapshot, dense through the store.
 
     Only chunks whose content hash matches a committed paper are visible, so a paper being
-    re-indexed, or left half-written by a killed ingest, never shows up.
+    re-indexed, or left half-written by a killed ingest, never shows up; a BM25 row whose paper
+    changed after the snapshot was opened is dropped, never shown with other text.
     """
 
-    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings, *,
+                 snapshot_dir: Path | None = None, rebuild: bool = True) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
-        self.papers: dict[str, tuple[Paper, str]] = store.papers()
-        self.chunks = [c for c in store.all_chunks() if self._visible(c)]
-        self.lexical = LexicalIndex([f"{self.papers[c.paper_id][0].title}\n{c.text}" for c in self.chunks])
-        self.names = NameIndex((pid, f"{p.title}\n{p.abstract}") for pid, (p, _) in self.papers.items())
+        self.snapshot = open_or_build(store, snapshot_dir or snapshot_root(store.settings), rebuild=rebuild)
 
-    def _visible(self, c: StoredChunk) -> bool:
-        entry = self.papers.get(c.paper_id)
-        return entry is not None and entry[1] == c.paper_hash
+    @cached_property
+    def papers(self) -> dict[str, tuple[Paper, str]]:
+        """paper_id -> (Paper, content hash) of every committed paper: read on first use (the whole collection)."""
+        return self.store.papers()
+
+    def lexical(self, query: str, n: int) -> list[tuple[str, int, str, float]]:
+        """BM25's best n rows as (paper id, chunk position, paper hash at snapshot time, score)."""
+        return [(*self.snapshot.row(r), score) for r, score in self.snapshot.lexical.search(query, n)]
 
     def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:
@@ -42,18 +53,23 @@ class Retriever:
         s = self.settings
         k = k or s.k
         qvec = self.embedder.embed([query])[0] if query_vec is None else query_vec
-        dense = [c for c in self.store.query(qvec, s.candidates) if self._visible(c)]
-        lexical = [(self.chunks[row], score) for row, score in self.lexical.search(query, s.candidates)]
+        dense_all = self.store.query(qvec, s.candidates)
+        rows = self.lexical(query, s.candidates)
+        papers = self.store.get_papers([c.paper_id for c in dense_all] + [pid for pid, _, _, _ in rows])
+        dense = [c for c in dense_all if c.paper_id in papers and papers[c.paper_id][1] == c.paper_hash]
+        fresh = [(f"{pid}#{pos}", h, score) for pid, pos, h, score in rows if pid in papers and papers[pid][1] == h]
+        texts = self.store.get_chunks([cid for cid, _, _ in fresh])
+        lexical = [(texts[cid], score) for cid, h, score in fresh if cid in texts and texts[cid].paper_hash == h]
         dense_rank = first_ranks([c.paper_id for c in dense])
         lexical_rank = first_ranks([c.paper_id for c, _ in lexical])
         fused = rrf(dense_rank, lexical_rank, k=s.rrf_k, weights=(s.dense_weight, s.lexical_weight))
-        named = self.names.matches(query) & fused.keys()
+        named = self.snapshot.name_matches(query) & fused.keys()
         order = sorted(fused, key=lambda pid: (pid not in named, -fused[pid], pid))
         passages = self._passages(dense, lexical)
         best_sim: dict[str, float] = {}
         for c in dense:
             best_sim.setdefault(c.paper_id, 1.0 - c.distance)
-        hits = [Hit(paper=self.papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),
+        hits = [Hit(paper=papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),
                     lexical_rank=lexical_rank.get(pid), dense_similarity=best_sim.get(pid),
                     passages=passages[pid][: s.passages_per_paper], name_match=pid in named) for pid in order]
         if mmr_on if mmr_on is not None else s.mmr:

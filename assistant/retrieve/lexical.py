@@ -1,24 +1,59 @@
-"""BM25 over chunk texts (title included), with bm25s."""
+"""BM25 over chunk texts (title included), with bm25s: built in memory, saved, memory-mapped back.
+
+The tokenizer (bm25s's regex, lower case, English stopwords, no stemmer) and the BM25
+parameters are part of `TOKENIZER`, which the persisted snapshot is keyed on: a change to
+either makes an old snapshot stale instead of silently scoring with other rules.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bm25s
 import numpy as np
+
+TOKENIZER = {"bm25s": bm25s.__version__, "stopwords": "en", "lower": True, "stemmer": None,
+             "method": "lucene", "k1": 1.5, "b": 0.75, "text": "title\\nchunk"}
+
+
+def _tokenize(texts: list[str]) -> bm25s.tokenization.Tokenized:
+    return bm25s.tokenize(texts, stopwords=TOKENIZER["stopwords"], lower=True, show_progress=False)
 
 
 class LexicalIndex:
     """A BM25 index over a fixed list of texts; `search` returns (row, score) best first."""
 
-    def __init__(self, texts: list[str]) -> None:
-        self.size = len(texts)
-        self.bm25 = bm25s.BM25()
+    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+        self.bm25, self.size = bm25, size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        bm25 = bm25s.BM25(method=TOKENIZER["method"], k1=TOKENIZER["k1"], b=TOKENIZER["b"])
         if texts:
-            self.bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+            bm25.index(_tokenize(texts), show_progress=False)
+        return cls(bm25, len(texts))
+
+    def save(self, path: Path) -> None:
+        """Write the arrays and vocabulary into `path` (an empty index writes nothing loadable)."""
+        if self.size:
+            self.bm25.save(str(path), show_progress=False)
+
+    @classmethod
+    def load(cls, path: Path, size: int, *, mmap: bool = True) -> LexicalIndex:
+        """The index saved in `path`; its arrays stay on disk (memory-mapped) unless `mmap` is False."""
+        if size == 0:
+            return cls(bm25s.BM25(), 0)
+        bm25 = bm25s.BM25.load(str(path), mmap=mmap, show_progress=False)
+        if bm25.scores["num_docs"] != size:
+            raise ValueError(f"BM25 arrays hold {bm25.scores['num_docs']} documents, the row table {size}")
+        return cls(bm25, size)
 
     def search(self, query: str, n: int) -> list[tuple[int, float]]:
         n = min(n, self.size)
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-        if n == 0 or not tokens.ids[0]:
+        tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
+                                show_progress=False)
+        known = [t for t in tokens[0] if t in self.bm25.vocab_dict] if n else []
+        if not known:
             return []
-        rows, scores = self.bm25.retrieve(tokens, k=n, show_progress=False, n_threads=1)
+        rows, scores = self.bm25.retrieve([known], k=n, show_progress=False, n_threads=1)
         return [(int(r), float(s)) for r, s in zip(np.ravel(rows), np.ravel(scores), strict=True) if s > 0]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 # only words with a capital followed later by a capital or a digit are looked at: one regex pass,
 # so building the index over 100k abstracts costs half a BM25 build (eval/bench_names.py)
+MAX_NAME_PAPERS = 3  # a name more papers carry is common knowledge, not a pointer
 _CANDIDATE = re.compile(r"(?<![\w^-])(?=[\w^-]*[A-Z][\w^-]*[A-Z0-9])[A-Za-z0-9][\w^-]*[A-Za-z0-9]")
 
 
@@ -42,7 +43,7 @@ def name_tokens(text: str) -> set[str]:
 class NameIndex:
     """Which papers contain which name (case-sensitive), built once per retriever."""
 
-    def __init__(self, docs: Iterable[tuple[str, str]], max_papers: int = 3) -> None:
+    def __init__(self, docs: Iterable[tuple[str, str]], max_papers: int = MAX_NAME_PAPERS) -> None:
         self.max_papers = max_papers
         self.papers: dict[str, set[str]] = {}
         for pid, text in docs:

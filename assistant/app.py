@@ -15,7 +15,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.corpus import LoadResult, load_papers
 from assistant.errors import AssistantError, QuestionError
-from assistant.index.embedding import Embedder, load_embedder
+from assistant.index.embedding import Embedder, describe_device, load_embedder
 from assistant.index.ingest import IngestReport, ingest
 from assistant.index.store import Store, other_indexes
 from assistant.retrieve import Retriever
@@ -116,14 +116,23 @@ class Assistant:
         return loaded, report
 
     def ensure_index(self) -> None:
-        """Build the bundled collection's index when the store holds none."""
-        if self.store.paper_count() == 0:
-            others = other_indexes(self.store.client, self.store.name)
-            if others:
-                log.warning("The store holds indexes built with other settings (%s); building one for embedder %s.",
-                            ", ".join(f"{n}: {e}" for n, e in others), self.settings.embedder.name)
+        """Build the index when the store holds none: from the papers of an index the store holds under other
+        settings (an older chunking or embedder), else from the bundled collection."""
+        if self.store.paper_count() > 0:
+            return
+        others = [o for o in other_indexes(self.store.client, self.store.name) if o[2]]
+        if not others:
             log.warning("No index yet: indexing the bundled collection first.")
             self.ingest()
+            return
+        name, embedder, papers = max(others, key=lambda o: len(o[2]))
+        log.warning("The store's index %s was built with other settings (embedder %s, or an older chunking); "
+                    "re-indexing its %d papers for these settings (chunking %s, embedder %s) in %s. The old index "
+                    "stays until you remove the store.", name, embedder, len(papers),
+                    self.settings.chunking.model_dump(exclude={"encoding"}), self.settings.embedder.name,
+                    self.store.name)
+        with self._lock:
+            ingest(papers, self.settings, store=self.store, embedder=self.embedder, progress=self.progress)
 
     @property
     def retriever(self) -> Retriever:
@@ -143,6 +152,7 @@ class Assistant:
             "papers": self.store.paper_count(),
             "chunks": self.store.chunk_count(),
             "embedder": s.embedder.name,
+            "device": describe_device(s.embedder.device),
             "store": self.store.where,
             "index": self.store.name,
             "chunking": s.chunking.model_dump(),

@@ -72,10 +72,11 @@ def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, verb
 @click.option("--format", "fmt", type=click.Choice(["pagedump", "jsonl", "arxiv", "csv", "bibtex"]),
               help="Override the format chosen from the file extension.")
 @click.option("--prune", is_flag=True, help="Remove indexed papers that are no longer in the given files.")
+@click.option("--device", help="torch device for the embedder: cpu (default), cuda or cuda:N.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, prune: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, prune: bool, device: str | None) -> None:
     """Index PATHS (default: the bundled collection). Unchanged papers cost nothing."""
-    loaded, report = _assistant(_settings(ctx)).ingest(list(paths) or None, fmt=fmt, prune=prune)
+    loaded, report = _assistant(_settings(ctx, embedder={"device": device})).ingest(list(paths) or None, fmt=fmt, prune=prune)
     for bad in loaded.bad:
         click.secho(f"skipped {bad}", fg="yellow", err=True)
     click.echo(f"Read {loaded.summary()}.")

@@ -59,9 +59,16 @@ class StoreSettings(_Section):
 class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=100, description="Papers returned per question.")
     candidates: int = Field(50, ge=5, description="Chunks fetched from each retriever before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    fusion: Literal["rrf", "scores"] = Field("scores", description="How the two rankings are fused per paper: "
+                                             "reciprocal rank fusion, or a weighted sum of normalised scores "
+                                             "(eval/tune_fusion.py, dev half of eval/known_items.jsonl).")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion=rrf).")
+    score_norm: Literal["max", "minmax"] = Field("minmax", description="With fusion=scores: each retriever's paper "
+                                                 "scores divided by its best (max) or mapped onto [0, 1] (minmax).")
+    dense_weight: float = Field(0.3, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(0.7, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    name_boost: float = Field(0.5, ge=0, description="Times the best fused score added to papers carrying a rare "
+                              "name the query uses (CaSED): 0 = none, 1 or more = those papers first.")
     mmr: bool = Field(False, description="Re-rank the fused papers for diversity (MMR).")
     mmr_lambda: float = Field(0.7, ge=0, le=1, description="MMR trade-off: 1 = relevance only.")
     passages_per_paper: int = Field(2, ge=1, description="Best-matching chunks kept per paper.")

@@ -15,7 +15,7 @@ import numpy as np
 from assistant.config import RetrievalSettings
 from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
-from assistant.retrieve.fusion import first_ranks, mmr, rrf
+from assistant.retrieve.fusion import Candidates, boosted, first_ranks, fused_scores, mmr, ordered
 from assistant.retrieve.snapshot import open_or_build, snapshot_root
 from assistant.types import Hit, Paper, Passage
 
@@ -62,9 +62,11 @@ class Retriever:
         lexical = [(texts[cid], score) for cid, h, score in fresh if cid in texts and texts[cid].paper_hash == h]
         dense_rank = first_ranks([c.paper_id for c in dense])
         lexical_rank = first_ranks([c.paper_id for c, _ in lexical])
-        fused = rrf(dense_rank, lexical_rank, k=s.rrf_k, weights=(s.dense_weight, s.lexical_weight))
-        named = self.snapshot.name_matches(query) & fused.keys()
-        order = sorted(fused, key=lambda pid: (pid not in named, -fused[pid], pid))
+        named = self.snapshot.name_matches(query)
+        fused = fused_scores(Candidates(dense=[(c.paper_id, 1.0 - c.distance) for c in dense],
+                                        lexical=[(c.paper_id, score) for c, score in lexical]), s)
+        order = ordered(boosted(fused, named, s.name_boost))
+        named &= set(order) if s.name_boost else set()
         passages = self._passages(dense, lexical)
         best_sim: dict[str, float] = {}
         for c in dense:

@@ -159,11 +159,11 @@ def summarize(ctx: click.Context, topic: str, max_papers: int | None, model: str
     from assistant.render import bibtex, summary_json
 
     a = _assistant(_settings(ctx, llm={"model": model}), progress=not as_json)
-    bar = tqdm(desc="Reading papers", unit="paper", disable=as_json)
+    bar = tqdm(desc="Summarizing", unit="step", disable=as_json)
 
-    def progress(i: int, n: int, title: str) -> None:
+    def progress(i: int, n: int, label: str) -> None:
         bar.total = n
-        bar.set_postfix_str(title[:40])
+        bar.set_postfix_str(label)
         bar.update(1)
 
     result = a.summarize(topic, max_papers=max_papers, progress=progress)

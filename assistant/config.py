@@ -125,9 +125,14 @@ class VerifySettings(_Section):
 class SummarySettings(_Section):
     max_papers: int = Field(8, ge=1, le=50, description="Most papers in one summary.")
     pool: int = Field(30, ge=5, description="Papers retrieved before the relevance bar.")
-    min_similarity: float = Field(0.40, description="Dense similarity a paper needs to count as on the topic.")
-    margin: float = Field(0.15, description="...and at most this far below the best paper's similarity.")
-    max_tokens: int = Field(350, ge=50, description="Most tokens in the synthesis.")
+    min_similarity: float = Field(0.48, description="Topic similarity a paper needs to count as on the topic "
+                                  "(mean of its two closest sentences; eval/calibrate_summary.py, dev topics).")
+    margin: float = Field(0.14, description="...and at most this far below the best paper's similarity.")
+    evidence_tokens: int = Field(500, ge=50, description="Token budget for the papers' key sentences in the prompt.")
+    joint_floor: float = Field(0.5, ge=0, le=1, description="A sentence citing several papers is kept when they "
+                               "state it together and each one's own support is at least this (P(yes) > P(no)).")
+    max_themes: int = Field(4, ge=1, le=6, description="Most themes the papers are grouped into.")
+    max_tokens: int = Field(120, ge=30, description="Most tokens the model writes per theme (a name and a finding).")
 
 
 class ServeSettings(_Section):

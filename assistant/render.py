@@ -17,8 +17,7 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "sources": [{"n": s.n, "paper_id": s.paper.paper_id, "title": s.paper.title, "score": round(s.hit.score, 6)}
                     for s in a.sources],
         "related": [{"paper_id": h.paper.paper_id, "title": h.paper.title} for h in a.related] if a.refused else [],
-        "claims": [{"text": c.text, "cited": c.cited, "evidence": {str(n): e for n, e in c.evidence.items()},
-                    "support": {str(n): v for n, v in c.support.items()}} for c in a.claims],
+        "claims": [claim_json(c) for c in a.claims],
         "flagged": [flag_json(f) for f in a.flagged],
         "timings": a.timings,
         "usage": a.usage,
@@ -31,9 +30,23 @@ def flag_json(f: Flag) -> dict[str, Any]:
                               "reason": f.reason}.items() if v not in (None, "")}
 
 
+def claim_json(c: Any) -> dict[str, Any]:
+    return {"text": c.text, "cited": c.cited, "evidence": {str(n): e for n, e in c.evidence.items()},
+            "support": {str(n): v for n, v in c.support.items()}}
+
+
 def summary_json(s: Any) -> dict[str, Any]:
-    return {"topic": s.topic, "summary": s.text,
+    """A summary as JSON. Model text (`summary`, theme names, claim texts) is kept apart from paper text
+    (`sources[].evidence`, claims' `evidence`: verbatim sentences of the paper)."""
+    return {"topic": s.topic, "summary": s.text, "written_by": "model, checked sentence by sentence",
+            "themes": [{"name": t.name, "papers": t.papers, "quoted": t.quoted,
+                        "claims": [claim_json(c) for c in t.claims]} for t in s.themes],
+            "closing": [claim_json(c) for c in s.closing],
             "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in s.citations],
+            "sources": [{"n": src.n, "paper_id": src.paper.paper_id, "title": src.paper.title,
+                         "evidence": src.evidence} for src in s.sources],
+            "related": [{"paper_id": h.paper.paper_id, "title": h.paper.title} for h in s.related],
+            "flagged": [flag_json(f) for f in s.flagged], "cached": s.cached,
             "considered": s.considered, "coverage": s.coverage, "timings": s.timings, "model": s.model}
 
 

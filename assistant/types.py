@@ -105,6 +105,7 @@ class Action(StrEnum):
     ATTRIBUTED = "attributed"  # the sentence cited nothing (or a wrong source); a source that states it was added
     DROPPED = "dropped"  # this citation's source does not state the sentence
     OFF_TOPIC = "off-topic"  # the sentence is far from the question and cites a source other than the top one
+    JOINT = "joint"  # no one cited source states the sentence, the cited sources together do (summaries)
     UNSUPPORTED = "unsupported"  # no source states the sentence: it is not shown
     RESTATED = "restated"  # the sentence only restates the question: it is not shown
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why

@@ -94,7 +94,7 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
     supplied = {"answer_system": set(), "answer_user": {"sources", "question", "form"}, "answer_yes_no": set(),
                 "rewrite": {"history", "question"},
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
-                "summary_map": {"topic", "title", "text"}, "summary_reduce": {"topic", "papers"},
+                "summary_themes": {"topic", "papers"}, "summary_closing": {"topic", "themes"},
                 "generate_question": {"title", "abstract", "banned"},
                 "verify_system": set(), "verify_user": {"title", "abstract", "claim"}}
     on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}

@@ -1,52 +1,45 @@
-"""Summary parts as pure logic: the contribution cache and the reduce's grouping (no model)."""
+"""Summary parts as pure logic: themes, the model's name/finding lines, the draft cache, quotes (no model)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from assistant.answer.summarize import ContributionCache, _groups, contribution
+from assistant.answer.summarize import DraftCache, parse_theme, quote
+from assistant.answer.themes import group
 from assistant.types import Hit, Paper, Source
 
 
-def hit(i: int) -> Hit:
-    return Hit(Paper(f"p{i}", f"Paper {i}", f"Finding {i} one. Finding {i} two."), 0.0, 1, 1, 0.5)
+def test_papers_group_into_themes_by_their_vectors():
+    rng = np.random.default_rng(0)
+    centers = np.eye(8)[:3]
+    v = np.concatenate([c + 0.05 * rng.standard_normal((3, 8)) for c in centers])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    assert group(v, most=4) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert group(v[:3]) == [[0, 1, 2]]  # a handful of papers is one theme
+    assert group(v[:0]) == []
 
 
-class CountingLLM:
-    """Counts tokens by words and completions by calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream(self, messages, **kw):
-        self.calls += 1
-        yield "  It   contributes   a finding.  "
+def test_a_heading_glued_to_its_sentence_is_split_and_never_a_claim():
+    assert parse_theme("Name: **Theme 1: Sparse features**\nFinding: SAEs find features [1][2].") == \
+        ("Theme 1: Sparse features", "SAEs find features [1][2].")
+    assert parse_theme("## Name: Scans\n\nFinding: They scan images in four directions [3].\nMore text [4].") == \
+        ("Scans", "They scan images in four directions [3]. More text [4].")
+    assert parse_theme("just prose without fields") == ("", "")
 
 
-class Judge:
-    def best_sentences(self, qvec, paper, n):
-        return [paper.abstract]
+def test_the_draft_cache_survives_a_restart_and_a_torn_line(tmp_path):
+    path = tmp_path / "cache.jsonl"
+    key = DraftCache.key("summary_themes", "Topic ", "[1] T: s", "m")
+    assert key == DraftCache.key("summary_themes", "topic", "[1] T: s", "m")  # case and spaces of the topic
+    assert key != DraftCache.key("summary_themes", "topic", "[1] T: s", "other model")
+    assert key != DraftCache.key("summary_closing", "topic", "[1] T: s", "m")
+    DraftCache(path).put(key, "Name: X\nFinding: Y [1].")
+    path.write_text(path.read_text() + "{not json\n")
+    assert DraftCache(path).get(key) == "Name: X\nFinding: Y [1]."
 
 
-def test_a_contribution_is_cached_per_paper_topic_and_model_across_restarts(tmp_path):
-    llm, path = CountingLLM(), tmp_path / "cache.jsonl"
-    args = {"llm": llm, "judge": Judge(), "qvec": np.ones(1)}
-    first = contribution(hit(1), "topic", cache=ContributionCache(path), model="m", **args)  # type: ignore[arg-type]
-    assert first == "It contributes a finding." and llm.calls == 1
-    again = ContributionCache(path)  # a new process reads the file back
-    assert contribution(hit(1), "Topic ", cache=again, model="m", **args) == first and llm.calls == 1  # type: ignore[arg-type]
-    contribution(hit(1), "topic", cache=again, model="other", **args)  # type: ignore[arg-type]
-    contribution(hit(2), "topic", cache=again, model="m", **args)  # type: ignore[arg-type]
-    assert llm.calls == 3
-    path.write_text(path.read_text() + "{not json\n")  # a line cut by a crash is skipped, the rest kept
-    assert len(ContributionCache(path).data) == 3
-
-
-def test_the_reduce_groups_papers_to_fit_the_budget_and_keeps_their_numbers():
-    sources = [Source(n=i, hit=hit(i), evidence=[f"Contribution of paper {i} in five words."]) for i in range(1, 6)]
-    groups = _groups(sources, CountingLLM(), budget=25)  # type: ignore[arg-type]
-    assert [[s.n for s in g] for g in groups] == [[1, 2], [3, 4], [5]]  # about 11 words per paper line
-    assert _groups(sources, CountingLLM(), budget=1000) == [sources]  # type: ignore[arg-type]
+def test_a_quote_is_the_papers_own_sentence_with_its_citation():
+    paper = Paper("p1", "Paper One", "Background here. We find that X improves Y.")
+    src = Source(n=3, hit=Hit(paper, 0.0, 1, 1, 0.5), evidence=["We find that X improves Y."])
+    c = quote(src)
+    assert c.cited == [3] and c.evidence[3] in paper.abstract and "“We find that X improves Y.”" in c.text

@@ -130,14 +130,23 @@ def test_enter_sends_and_shift_enter_starts_a_new_line(browser, app_url):
     page.close()
 
 
-def test_summarize_mode_shows_progress_then_a_cited_summary_and_ask_still_works(browser, app_url):
+def test_summarize_mode_shows_progress_then_a_cited_summary_and_ask_still_works(browser, app_url, answering):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
     page.get_by_label("Summarize a topic").check()
     _ask(page, "sparse autoencoders for interpreting language model features")
     page.locator("#chat .summary").wait_for(timeout=300_000)
-    assert page.locator("#chat .summary a.cite").count() > 0
+    assert page.locator("#chat .summary a.cite").count() >= 3
     assert "Coverage" in page.locator("#chat .summary").inner_text()
+    # the Sources panel holds only the papers' own text: each passage and each highlighted sentence is a
+    # paper's verbatim text (the model's words are in the chat, labelled as the model's)
+    abstracts = [p.abstract for p, _ in answering.store.papers().values()]
+    marks = page.locator("#sources mark").all_inner_texts()
+    assert marks and all(any(" ".join(m.split()) in " ".join(a.split()) for a in abstracts) for m in marks), marks
+    for passage in page.locator("#sources .source p").all_inner_texts():
+        assert all(any(" ".join(part.split()) in " ".join(a.split()) for a in abstracts)
+                   for part in passage.split(" … ")), passage
+    assert "model's" in page.locator("#chat .summary .provenance").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-summary.png"), full_page=True)
     page.get_by_label("Ask", exact=True).check()  # a question after a summary: the summary is in its history
     replies = page.locator(BOTS).count()

@@ -1,7 +1,7 @@
 """The UI's message formatting, without a browser."""
 
 from assistant.types import Action, Answer, Citation, Claim, Flag, Hit, Paper, Passage, Source
-from assistant.ui.format import answer_html, conversation_markdown, link_citations, sources_html, speed_line
+from assistant.ui.format import answer_html, conversation_markdown, link_citations, sources_html, speed_line, summary_html
 
 
 def _source(n: int, title: str) -> Source:
@@ -52,16 +52,20 @@ def test_speed_and_markdown_export():
     assert "**Q:** q?" in md and "1. T1" in md
 
 
-def test_summary_groups_fit_the_budget():
-    from assistant.answer.summarize import _groups, _papers_block
+def test_a_summary_shows_theme_names_as_headings_checked_sentences_and_provenance():
+    from assistant.answer.summarize import Summary, Theme, quote
 
-    class Words:
-        def count_tokens(self, text):
-            return len(text.split())
-
-    sources = [_source(i, f"Title {i}") for i in range(1, 6)]
-    for s in sources:
-        s.evidence = ["one two three four five six"]
-    groups = _groups(sources, Words(), budget=20)
-    assert [s.n for g in groups for s in g] == [1, 2, 3, 4, 5] and len(groups) > 1
-    assert all(len(_papers_block(g).split()) <= 20 for g in groups)
+    src1, src2 = _source(1, "T1"), _source(2, "T2")
+    theme = Theme("Shared finding", [1, 2], [Claim("Both find it", [1, 2], {1: "Key finding here.", 2: "Key finding here."})])
+    theme.quoted, theme.claims = [2], [*theme.claims, quote(src2)]
+    s = Summary(topic="t", text="", citations=[Citation(1, "p1", "T1"), Citation(2, "p2", "T2")],
+                sources=[src1, src2], considered=["T1", "T2"], model="m", themes=[theme],
+                coverage={"considered": 2, "cited": ["T1", "T2"], "quoted": ["T2"], "relevant_not_cited": []})
+    out = summary_html(s)
+    assert "<strong>Shared finding</strong>" in out and out.count('class="cite"') == 3
+    assert "Key finding here." in out and "model's" in out and "1 quoted verbatim" in out
+    empty = Summary(topic="t", text="No paper in the collection is about 't'.", citations=[], sources=[],
+                    considered=[], model="m", related=[src1.hit],
+                    coverage={"considered": 0, "cited": [], "quoted": [], "relevant_not_cited": []})
+    out = summary_html(empty)
+    assert "No paper in the collection" in out and "Related reading" in out and "T1" in out and "a class" not in out

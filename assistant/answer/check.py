@@ -25,7 +25,7 @@ import numpy as np
 from assistant.answer import citations as cit
 from assistant.answer.support import EmbeddingJudge, content_words, stem
 from assistant.config import AnswerSettings
-from assistant.types import Action, Citation, Claim, Flag, Source
+from assistant.types import Action, Citation, Claim, Flag, Paper, Source
 from assistant.verify.base import Support, Verifier
 
 _STANCE = re.compile(r"^\s*(?:yes|no)\b[,.:;!]?\s*", re.I)
@@ -89,7 +89,8 @@ class ClaimChecker:
     def __init__(self, question: str, sources: list[Source], *, verifier: Verifier, threshold: float,
                  settings: AnswerSettings, judge: EmbeddingJudge | None = None,
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
-                 drop_restatements: bool = True) -> None:
+                 drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
+                 joint_floor: float | None = None) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -99,12 +100,22 @@ class ClaimChecker:
         self.question_vec = question_vec
         self.yes_no = is_yes_no(question) if yes_no is None else yes_no
         self.drop_restatements = drop_restatements
+        self.check_against = check_against or {}  # n -> the text the verifier reads instead of the whole abstract
+        self.joint_floor = joint_floor  # None: no joint check (answers); else see _joint
         self._cache: dict[tuple[str, int], Support] = {}
 
     def _support(self, claim: str, n: int) -> Support:
         if (claim, n) not in self._cache:
-            self._cache[(claim, n)] = self.verifier.support([claim], self.sources[n].paper)[0]
+            paper = self.check_against.get(n) or self.sources[n].paper
+            self._cache[(claim, n)] = self.verifier.support([claim], paper)[0]
         return self._cache[(claim, n)]
+
+    def _joint(self, claim: str, numbers: list[int]) -> Support:
+        """Does the text of these sources, read together, state the claim? (a synthesis sentence joins papers)"""
+        papers = [self.check_against.get(n) or self.sources[n].paper for n in numbers]
+        together = Paper(paper_id="+".join(p.paper_id for p in papers), title=f"{len(papers)} papers",
+                         abstract="\n".join(f"[{n}] {p.title}: {p.abstract}" for n, p in zip(numbers, papers, strict=True)))
+        return self.verifier.support([claim], together)[0]
 
     def _closest(self, claim: str, numbers: list[int]) -> int | None:
         """The source whose sentences are closest to the claim (embedding+overlap score), else the first."""
@@ -144,6 +155,16 @@ class ClaimChecker:
                 kept[n] = sup
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
+        tried = [n for n in sentence.cited if (claim, n) in self._cache]
+        if self.joint_floor is not None and len(tried) >= 2 and len(kept) < len(tried):
+            # a sentence joining several papers: each cited paper must state part of it (its own score over
+            # the floor) and all of them together must state it
+            part = [n for n in tried if self._cache[(claim, n)].score >= self.joint_floor]
+            if len(part) >= 2 and (joint := self._joint(claim, part)).score >= self.threshold:
+                flags = [f for f in flags if not (f.action == Action.DROPPED and f.n in part)]
+                flags.append(Flag(Action.JOINT, text, None, round(joint.score, 3),
+                                  reason="stated by " + ", ".join(f"[{n}]" for n in part) + " together"))
+                kept = {n: Support(joint.score, self._cache[(claim, n)].evidence) for n in part}
         if not kept:  # attribute: the verifier asks only the source closest to the claim (each check costs time)
             best: tuple[int, Support] | None = None
             if candidate := self._closest(claim, [n for n in allowed if n not in sentence.cited]):

@@ -1,37 +1,59 @@
-"""Summaries of a topic: retrieve broadly, keep the relevant papers, map each to its contribution, reduce.
+"""Summaries of a topic: relevant papers, their key sentences, themes, one synthesis call, every sentence checked.
 
-1. Retrieve up to `pool` papers, keep those whose best dense similarity clears both
-   `min_similarity` and (best similarity - `margin`) (0.40 and 0.15: F1 0.82 on the topic and
-   multi questions of eval/questions.jsonl), diversify with MMR, cap at `max_papers`.
-2. Map: one sentence per paper on what it contributes to the topic (cached per paper, topic
-   and model, so a re-run is quick).
-3. Reduce: a synthesis grouped into themes with [n] citations, checked like answers. When
-   the contributions do not fit the context budget, each group that fits is reduced on its own.
-4. Coverage: papers cited, papers judged relevant but not cited (and why), papers considered.
+1. Relevance: each retrieved paper scores the mean of its two abstract sentences (title
+   included) closest to the topic; papers over `min_similarity` and within `margin` of the
+   best are on the topic (both calibrated on the dev topics: eval/calibrate_summary.py).
+2. Key sentences, no model: each paper's sentences closest to the topic, verbatim, the best
+   one for every paper first, then second ones while `evidence_tokens` allows.
+3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py).
+4. One call: the model names each theme and writes one or two sentences per theme, citing
+   several papers where they share a finding, then one sentence across themes. The draft is
+   cached per topic, key sentences, model and prompt.
+5. Check: headings are headings; every sentence is verified against the key sentences of the
+   papers it cites (the text the model saw); an unsupported sentence is removed, not the
+   summary. A paper no kept sentence cites is quoted verbatim under its theme, so every
+   paper over the bar is cited or listed with the reason it was left out, and a topic with
+   relevant papers never reads as empty.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.check import check
-from assistant.answer.evidence import near_best
+import numpy as np
+
+from assistant.answer import citations as cit
+from assistant.answer.check import ClaimChecker, citations_of, render_claims
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
+from assistant.answer.themes import group
 from assistant.config import Settings
 from assistant.llm.base import LLM, complete
 from assistant.retrieve import Retriever
-from assistant.types import Citation, Flag, Hit, Source
+from assistant.types import Citation, Claim, Flag, Hit, Paper, Source
 from assistant.verify.base import Verifier
 
 Progress = Callable[[int, int, str], None]
+PROMPT, CLOSING = "summary_themes", "summary_closing"
+_FIELD = re.compile(r"^\W*(name|finding)\W*:\s*(.*)$", re.I)
+
+
+@dataclass
+class Theme:
+    """One theme: its name (written by the model, or the central paper's title), papers and shown sentences."""
+
+    name: str
+    papers: list[int]
+    claims: list[Claim] = field(default_factory=list)
+    quoted: list[int] = field(default_factory=list)  # papers shown by a verbatim sentence, not the synthesis
 
 
 @dataclass
@@ -45,10 +67,18 @@ class Summary:
     model: str
     timings: dict[str, float] = field(default_factory=dict)
     flagged: list[Flag] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    closing: list[Claim] = field(default_factory=list)
+    related: list[Hit] = field(default_factory=list)
+    cached: bool = False
+
+    @property
+    def claims(self) -> list[Claim]:
+        return [c for t in self.themes for c in t.claims] + self.closing
 
 
-class ContributionCache:
-    """One JSON line per (paper, topic, model): the map step's output."""
+class DraftCache:
+    """One JSON line per synthesis draft, keyed by topic, papers with their key sentences, model and prompt."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -59,14 +89,14 @@ class ContributionCache:
                 try:
                     row = json.loads(line)
                     self.data[row["key"]] = row["value"]
-                except (json.JSONDecodeError, KeyError):
-                    continue
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line cut by a crash
 
     @staticmethod
-    def key(paper_id: str, topic: str, model: str) -> str:
-        """Per paper, topic, model and map prompt (a changed prompt invalidates old entries)."""
-        prompt = load("summary_map").template
-        return hashlib.sha256(json.dumps([paper_id, topic.strip().lower(), model, prompt]).encode()).hexdigest()[:24]
+    def key(prompt: str, topic: str, block: str, model: str) -> str:
+        """Changes with the prompt file's text, so an edited prompt never reuses an old draft."""
+        blob = [prompt, load(prompt).template, topic.strip().lower(), block, model]
+        return hashlib.sha256(json.dumps(blob).encode()).hexdigest()[:24]
 
     def get(self, key: str) -> str | None:
         return self.data.get(key)
@@ -79,26 +109,68 @@ class ContributionCache:
                 f.write(json.dumps({"key": key, "value": value}) + "\n")
 
 
-def select_papers(topic: str, retriever: Retriever, *, max_papers: int, pool: int, min_similarity: float,
-                  margin: float, query_vec: Any = None) -> tuple[list[Hit], list[Hit]]:
-    """(chosen, relevant but left out): relevant = similarity over the bar; chosen = MMR-diverse top."""
-    relevant = near_best(retriever.search(topic, pool, query_vec=query_vec), margin, min_similarity)
-    chosen = retriever.diversify(relevant, max_papers) if len(relevant) > max_papers else relevant
-    ids = {h.paper.paper_id for h in chosen}
-    return chosen, [h for h in relevant if h.paper.paper_id not in ids]
+def topic_similarity(judge: EmbeddingJudge, paper: Paper, qvec: np.ndarray) -> float:
+    """Mean cosine of the paper's two sentences (title included) closest to the topic."""
+    sims = np.sort(judge.vectors(paper) @ qvec)[::-1]
+    return float(sims[:2].mean())
 
 
-def contribution(hit: Hit, topic: str, *, llm: LLM, judge: EmbeddingJudge, qvec: Any, cache: ContributionCache,
-                 model: str) -> str:
-    key = ContributionCache.key(hit.paper.paper_id, topic, model)
-    if (cached := cache.get(key)) is not None:
-        return cached
-    text = " ".join(judge.best_sentences(qvec, hit.paper, 3))
-    out = complete(llm, [{"role": "user", "content": render("summary_map", topic=topic, title=hit.paper.title,
-                                                                text=text)}], max_tokens=80, temperature=0.0)
-    out = " ".join(out.split())
-    cache.put(key, out)
-    return out
+def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec: np.ndarray, *, max_papers: int,
+                  pool: int, min_similarity: float, margin: float) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """(chosen, relevant but over the cap, all retrieved by topic similarity), each best first."""
+    hits = retriever.search(topic, pool, query_vec=qvec)
+    score = {h.paper.paper_id: topic_similarity(judge, h.paper, qvec) for h in hits}
+    ranked = sorted(hits, key=lambda h: -score[h.paper.paper_id])
+    best = score[ranked[0].paper.paper_id] if ranked else 0.0
+    relevant = [h for h in ranked if score[h.paper.paper_id] >= max(min_similarity, best - margin)]
+    return relevant[:max_papers], relevant[max_papers:], ranked
+
+
+def key_sentences(hits: list[Hit], judge: EmbeddingJudge, qvec: np.ndarray, *, budget: int,
+                  count_tokens: Callable[[str], int], most: int = 2) -> list[list[str]]:
+    """Per paper, its abstract sentences closest to the topic, verbatim and in their order: every paper's
+    best first, then second ones in paper order while the token budget allows."""
+    ranked = []
+    for h in hits:
+        sents = judge.sentences(h.paper)[1:]
+        sims = judge.vectors(h.paper)[1:] @ qvec
+        ranked.append([sents[j] for j in np.argsort(-sims)[:most]])
+    keep: list[list[str]] = [r[:1] for r in ranked]
+    used = sum(count_tokens(h.paper.title) + count_tokens(r[0]) if r else 0 for h, r in zip(hits, ranked, strict=True))
+    for i, r in enumerate(ranked):
+        if len(r) > 1 and used + (cost := count_tokens(r[1])) <= budget:
+            keep[i].append(r[1])
+            used += cost
+    order = [judge.sentences(h.paper)[1:] for h in hits]
+    return [sorted(k, key=o.index) for k, o in zip(keep, order, strict=True)]
+
+
+def papers_block(sources: list[Source]) -> str:
+    return "\n".join(f"[{s.n}] {s.paper.title}: {' '.join(s.evidence)}" for s in sources)
+
+
+def parse_theme(text: str) -> tuple[str, str]:
+    """(name, finding) from the model's "Name: ..." and "Finding: ..." lines; the name is never a claim.
+
+    >>> parse_theme("Name: **Sparse features**\\nFinding: They find features [1][2].")
+    ('Sparse features', 'They find features [1][2].')
+    """
+    name, finding = "", []
+    for line in text.splitlines():
+        m = _FIELD.match(line)
+        if m and m.group(1).lower() == "name" and not name:
+            name = " ".join(m.group(2).strip(" *#\"'.").split()[:8])
+        elif m:
+            finding.append(m.group(2).strip())
+        elif line.strip() and finding:
+            finding.append(line.strip())
+    return name, " ".join(finding)
+
+
+def quote(src: Source) -> Claim:
+    """A paper's key sentence, verbatim, as a shown claim."""
+    sentence = src.evidence[0]
+    return Claim(f"{src.paper.title}: “{sentence}”", [src.n], {src.n: sentence}, {src.n: 1.0})
 
 
 def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM, judge: EmbeddingJudge,
@@ -106,90 +178,139 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
               progress: Progress | None = None) -> Summary:
     t0 = time.perf_counter()
     s = settings.summary
+    cap = max_papers or s.max_papers
     model = str(llm.describe()["model"])
+    step = progress or (lambda i, n, label: None)
+    step(1, 2, "Finding the papers on the topic")
     qvec = retriever.embedder.embed([topic])[0]
-    chosen, left_out = select_papers(topic, retriever, max_papers=max_papers or s.max_papers, pool=s.pool,
-                                     min_similarity=s.min_similarity, margin=s.margin, query_vec=qvec)
+    chosen, over_cap, ranked = select_papers(topic, retriever, judge, qvec, max_papers=cap, pool=s.pool,
+                                             min_similarity=s.min_similarity, margin=s.margin)
+    if not chosen:
+        return _nothing(topic, ranked, model, s.min_similarity, t0)
+    evidence = key_sentences(chosen, judge, qvec, budget=s.evidence_tokens, count_tokens=llm.count_tokens)
+    vecs = np.stack([_paper_vector(judge, h.paper) for h in chosen])
+    order = group(vecs, most=s.max_themes)
+    sources: list[Source] = []
+    groups: list[list[int]] = []
+    for members in order:  # numbered theme by theme, so a theme's papers are neighbours
+        groups.append([len(sources) + 1 + k for k in range(len(members))])
+        sources += [Source(n=len(sources) + 1 + k, hit=chosen[i], evidence=evidence[i]) for k, i in enumerate(members)]
+    by_n = {src.n: src for src in sources}
     t_ret = time.perf_counter()
-    cache = ContributionCache(settings.data_dir / "summary_cache.jsonl")
-    notes: dict[str, str] = {}
-    mapped: list[tuple[Hit, str]] = []
-    for i, hit in enumerate(chosen, 1):
-        if progress:
-            progress(i, len(chosen), hit.paper.title)
-        c = contribution(hit, topic, llm=llm, judge=judge, qvec=qvec, cache=cache, model=model)
-        if not c:
-            notes[hit.paper.title] = "the model wrote nothing about it"
-        else:
-            mapped.append((hit, c))
-    t_map = time.perf_counter()
-    kept = [Source(n=i, hit=h, evidence=[c]) for i, (h, c) in enumerate(mapped, 1)]
-    # hierarchical when the papers do not fit one prompt: each group is reduced on its own (keeping the
-    # global [n] numbers), and the groups' paragraphs make up the synthesis
-    parts = []
-    for group in _groups(kept, llm, settings.answer.context_tokens * 2):
-        out = complete(llm, [{"role": "user", "content": render("summary_reduce", topic=topic,
-                                                                    papers=_papers_block(group))}],
-                       max_tokens=s.max_tokens, temperature=0.0)
-        parts.append(trim_partial(out))
-    draft = "\n\n".join(p for p in parts if p.strip())
-    text, cites, flagged, _ = (check(draft, topic, kept, verifier=verifier, threshold=threshold,
-                                     settings=settings.answer, judge=judge) if draft.strip() else ("", [], [], []))
-    cited = {c.paper_id for c in cites}
-    for src in kept:
-        if src.paper.paper_id not in cited:
-            notes.setdefault(src.paper.title, "relevant, but the synthesis did not cite it")
-    for h in left_out:
-        notes.setdefault(h.paper.title, f"over the --max-papers limit ({max_papers or s.max_papers})")
-    considered = [h.paper.title for h in chosen] + [h.paper.title for h in left_out]
-    coverage = {"considered": len(considered), "cited": [c.title for c in cites],
-                "relevant_not_cited": [{"title": t, "why": why} for t, why in notes.items()]}
-    if not cites:
-        text = f"The collection has no papers that clearly address {topic!r}."
-    timings = {"retrieve_ms": round((t_ret - t0) * 1000, 1), "map_ms": round((t_map - t_ret) * 1000, 1),
-               "total_ms": round((time.perf_counter() - t0) * 1000, 1)}
-    return Summary(topic=topic, text=text, citations=cites, sources=kept, considered=considered, coverage=coverage,
-                   model=model, timings=timings, flagged=flagged)
 
+    cache = DraftCache(settings.data_dir / "summary_cache.jsonl")
+    blocks = [papers_block([by_n[n] for n in g]) for g in groups]
+    keys = [DraftCache.key(PROMPT, topic, b, model) for b in blocks]
+    cached = all(cache.get(k) is not None for k in keys)
+    steps = 1 + len(groups) + (len(groups) > 1)
+    cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
+    checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
+                           judge=judge, drop_restatements=False, joint_floor=s.joint_floor,
+                           check_against={src.n: replace(src.paper, abstract=" ".join(src.evidence)) for src in sources})
+    flagged: list[Flag] = []
 
-def trim_partial(text: str) -> str:
-    """Drop a last sentence cut off by the token limit.
+    def checked(text: str, papers: list[int] | None = None) -> list[Claim]:
+        """Shown sentences; a sentence citing nothing is about the papers it was written from."""
+        out = []
+        for sentence in cit.split_cited(cit.keep_valid(text, len(sources))):
+            sentence.cited = sentence.cited or list(papers or [])
+            result = checker.check(sentence)
+            flagged.extend(result.flags)
+            if result.claim:
+                out.append(result.claim)
+        return out
 
-    >>> trim_partial("One [1]. Two is cut")
-    'One [1].'
-    """
-    text = text.rstrip()
-    if not text or text[-1] in ".!?]*":
+    def write(prompt: str, key: str, **values: str) -> str:
+        if (text := cache.get(key)) is None:
+            text = complete(llm, [{"role": "user", "content": render(prompt, **values)}],
+                            max_tokens=s.max_tokens, temperature=0.0)
+            cache.put(key, text)
         return text
-    cut = max(text.rfind(". "), text.rfind(".\n"), text.rfind("]."))
-    return text[: cut + (2 if text[cut: cut + 2] == "]." else 1)] if cut > 0 else text
+
+    themes: list[Theme] = []
+    draft_s = 0.0
+    for i, (g, block, key) in enumerate(zip(groups, blocks, keys, strict=True)):
+        step(2 + i, steps, f"Writing and checking theme {i + 1} of {len(groups)}{cold}")
+        t = time.perf_counter()
+        name, finding = parse_theme(write(PROMPT, key, topic=topic, papers=block))
+        draft_s += time.perf_counter() - t
+        if not name or name.lower() in {t.name.lower() for t in themes}:
+            name = by_n[g[0]].paper.title
+        themes.append(Theme(name=name, papers=g, claims=checked(finding, g)))
+    closing: list[Claim] = []
+    if len(themes) > 1:
+        step(steps, steps, "Relating the themes")
+        said = "\n".join(f"{t.name}: {render_claims(t.claims) or '(papers ' + ', '.join(map(str, t.papers)) + ')'}"
+                         for t in themes)
+        t = time.perf_counter()
+        text = write(CLOSING, DraftCache.key(CLOSING, topic, said, model), topic=topic, themes=said)
+        draft_s += time.perf_counter() - t
+        closing = checked(text)
+    said_n = {n for t in themes for c in t.claims for n in c.cited} | {n for c in closing for n in c.cited}
+    for theme in themes:
+        theme.quoted = [n for n in theme.papers if n not in said_n]
+        theme.claims += [quote(by_n[n]) for n in theme.quoted]
+    claims = [c for t in themes for c in t.claims] + closing
+    cites = citations_of(claims, sources)
+    quoted = [by_n[n].paper.title for t in themes for n in t.quoted]
+    coverage = {"considered": len(chosen) + len(over_cap), "cited": [c.title for c in cites],
+                "quoted": quoted,
+                "relevant_not_cited": [{"title": h.paper.title, "why": f"over the --max-papers limit ({cap})"}
+                                       for h in over_cap]}
+    t_end = time.perf_counter()
+    timings = {"retrieve_ms": _ms(t_ret - t0), "draft_ms": _ms(draft_s), "verify_ms": _ms(t_end - t_ret - draft_s),
+               "total_ms": _ms(t_end - t0)}
+    summary = Summary(topic=topic, text="", citations=cites, sources=sources,
+                      considered=[h.paper.title for h in chosen + over_cap], coverage=coverage, model=model,
+                      timings=timings, flagged=flagged, themes=themes, closing=closing, cached=cached)
+    summary.text = summary_text(summary)
+    return summary
 
 
-def _groups(sources: list[Source], llm: LLM, budget: int) -> list[list[Source]]:
-    """Consecutive groups of sources whose papers block fits the token budget."""
-    groups: list[list[Source]] = []
-    for src in sources:
-        if groups and llm.count_tokens(_papers_block([*groups[-1], src])) <= budget:
-            groups[-1].append(src)
-        else:
-            groups.append([src])
-    return groups
+def _nothing(topic: str, ranked: list[Hit], model: str, bar: float, t0: float) -> Summary:
+    """No paper reaches the relevance bar: say so, and offer the closest papers as related reading."""
+    text = (f"No paper in the collection is about {topic!r}: none reaches the relevance bar ({bar:.2f}). "
+            "The closest papers are listed as related reading.")
+    return Summary(topic=topic, text=text, citations=[], sources=[], considered=[], model=model,
+                   coverage={"considered": 0, "cited": [], "quoted": [], "relevant_not_cited": []},
+                   timings={"total_ms": _ms(time.perf_counter() - t0)}, related=ranked[:5])
 
 
-def _papers_block(sources: list[Source]) -> str:
-    return "\n".join(f"[{s.n}] {s.paper.title}: {s.evidence[0]}" for s in sources)
+def _paper_vector(judge: EmbeddingJudge, paper: Paper) -> np.ndarray:
+    v = judge.vectors(paper).mean(axis=0)
+    return np.asarray(v / (np.linalg.norm(v) or 1.0), dtype=np.float32)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def summary_text(summary: Summary) -> str:
+    """Themes as '**name**' then their checked sentences; the closing paragraph last."""
+    parts = [f"**{t.name}**\n{render_claims(t.claims)}" for t in summary.themes if t.claims]
+    if summary.closing:
+        parts.append(render_claims(summary.closing))
+    return "\n\n".join(parts) if parts else summary.text
 
 
 def coverage_markdown(summary: Summary) -> str:
     c = summary.coverage
     lines = ["## Coverage", "", f"Papers considered: {c['considered']}. Cited: {len(c['cited'])}."]
+    if c.get("quoted"):
+        lines += ["", "Quoted verbatim (the synthesis did not state what they found):"]
+        lines += [f"- {t}" for t in c["quoted"]]
     if c["relevant_not_cited"]:
         lines += ["", "Relevant but not cited:"]
         lines += [f"- {x['title']} ({x['why']})" for x in c["relevant_not_cited"]]
+    if summary.related:
+        lines += ["", "Related reading (under the relevance bar):"]
+        lines += [f"- {h.paper.title}" for h in summary.related]
     return "\n".join(lines)
 
 
 def summary_markdown(summary: Summary) -> str:
     refs = "\n".join(f"{c.n}. {c.title}" for c in summary.citations)
-    return (f"# {summary.topic}\n\n{summary.text}\n\n## References\n\n{refs or '(none)'}\n\n"
+    note = ("*Theme names and sentences are written by the model and checked against the cited papers' "
+            "sentences; quoted lines are the papers' own words.*\n\n" if summary.citations else "")
+    return (f"# {summary.topic}\n\n{note}{summary.text}\n\n## References\n\n{refs or '(none)'}\n\n"
             f"{coverage_markdown(summary)}\n")

@@ -108,29 +108,30 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
 
     def summarize(message: str, chat: list[dict[str, Any]], answers: list[Any], model: str
                   ) -> Iterator[tuple[Any, ...]]:
-        """Runs the summary in a thread and streams the map step's progress into the chat."""
+        """Runs the summary in a thread and streams its steps into the chat (saying when the cache is cold)."""
         a = sessions.get(model)
         events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
         def work() -> None:
             try:
-                events.put(("done", a.summarize(message, progress=lambda i, n, t: events.put(("map", (i, n, t))))))
+                events.put(("done", a.summarize(message, progress=lambda i, n, t: events.put(("step", (i, n, t))))))
             except Exception as e:  # noqa: BLE001  (any error reaches the page; a dead thread would hang it)
                 events.put(("error", e))
 
         threading.Thread(target=work, daemon=True).start()
         while True:
             kind, value = events.get()
-            if kind == "map":
-                i, n, title = value
-                chat[-1]["content"] = f"Reading paper {i} of {n}: {title}"
+            if kind == "step":
+                i, n, label = value
+                chat[-1]["content"] = f"Step {i} of {n}: {label}…"
                 yield chat, gr.update(), answers, gr.update(), ""
             elif kind == "error":
                 raise value
             else:
                 chat[-1]["content"] = summary_html(value)
-                yield chat, sources_html(value.sources, {c.n for c in value.citations}), [*answers, value], \
-                    f"{describe(model)}<br>Last summary: {value.timings['total_ms'] / 1000:.1f} s", ""
+                speed = (f"{describe(model)}<br>Last summary: {value.timings['total_ms'] / 1000:.1f} s"
+                         f"{' (from the cache)' if value.cached else ''}")
+                yield chat, sources_html(value.sources, {c.n for c in value.citations}), [*answers, value], speed, ""
                 return
 
     def ask(message: str, chat: list[dict[str, Any]], answers: list[Any], model: str, k: int,

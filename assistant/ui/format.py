@@ -17,8 +17,6 @@ from assistant.answer.citations import MARKER, parse_numbers
 from assistant.render import answer_markdown, bibtex
 from assistant.types import Action, Answer, Source
 
-_BOLD = re.compile(r"[*][*](.+?)[*][*]")
-
 __all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "sources_html", "speed_line",
            "summary_html"]
 
@@ -74,15 +72,30 @@ def answer_html(a: Answer) -> str:
 
 
 def summary_html(summary: Any) -> str:
-    """A topic summary: themed paragraphs with linked citations, then the coverage section."""
+    """A topic summary: one paragraph per theme (its name in bold, written by the model), each sentence's
+    citations linked with the paper sentence it rests on; then the coverage section."""
     titles = {src.n: src.paper.title for src in summary.sources}
     attributed = frozenset(f.n for f in summary.flagged if f.action == Action.ATTRIBUTED and f.n)
-    paragraphs = [link_citations(p, titles, attributed) for p in summary.text.split("\n\n")]
-    body = "".join("<p>" + _BOLD.sub(r"<strong>\1</strong>", p) + "</p>" for p in paragraphs)
+
+    def sentences(claims: list[Any]) -> str:
+        return " ".join(link_citations(render_claims([c]), titles, attributed, c.evidence) for c in claims)
+
+    body = "".join(f"<p><strong>{html.escape(t.name)}</strong><br>{sentences(t.claims)}</p>"
+                   for t in summary.themes if t.claims)
+    if summary.closing:
+        body += f"<p>{sentences(summary.closing)}</p>"
+    if not body:
+        related = "".join(f"<li>{html.escape(h.paper.title)}</li>" for h in summary.related)
+        body = (f'<div class="refusal">{html.escape(summary.text)}'
+                f"{f'<br>Related reading:<ul>{related}</ul>' if related else ''}</div>")
     c = summary.coverage
     left = "".join(f"<li>{html.escape(x['title'])} ({html.escape(x['why'])})</li>" for x in c["relevant_not_cited"])
-    return (f'<div class="summary">{body}<div class="coverage"><strong>Coverage.</strong> '
-            f"{c['considered']} papers considered, {len(c['cited'])} cited."
+    quoted = (f"<br>{len(c['quoted'])} quoted verbatim (no checked sentence of the synthesis cites them)."
+              if c.get("quoted") else "")
+    note = ('<div class="provenance">Theme names and sentences are the model\'s, each checked against the cited '
+            "papers; text in quotes is the paper's own.</div>" if summary.citations else "")
+    return (f'<div class="summary">{body}{note}<div class="coverage"><strong>Coverage.</strong> '
+            f"{c['considered']} papers considered, {len(c['cited'])} cited.{quoted}"
             f"{f'<br>Relevant but not cited:<ul>{left}</ul>' if left else ''}</div></div>")
 
 

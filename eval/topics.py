@@ -1,0 +1,22 @@
+"""Topic sets for the summary calibration and bench: dev from eval/questions.jsonl, test from eval/topics_test.jsonl.
+
+Dev topics are the `topic` questions of the dev set (the thresholds are chosen on them); test
+topics were written by a helper that saw only the corpus, and nothing is tuned on them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def load_topics(name: str) -> list[dict]:
+    """[{id, topic, gold, core}] for 'dev' or 'test'."""
+    if name == "dev":
+        rows = [json.loads(line) for line in (HERE / "questions.jsonl").read_text().splitlines() if line.strip()]
+        return [{"id": r["id"], "topic": r["question"], "gold": r["gold"], "core": []} for r in rows
+                if r.get("kind") == "topic"]
+    rows = [json.loads(line) for line in (HERE / "topics_test.jsonl").read_text().splitlines() if line.strip()]
+    return [{"id": r["id"], "topic": r["topic"], "gold": r["gold"], "core": r.get("core", [])} for r in rows]

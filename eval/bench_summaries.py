@@ -12,7 +12,8 @@ a dev topic (SAME_SUBJECT, read off the topic names); the report also shows the 
 
     .venv/bin/python eval/bench_summaries.py [--sets dev,test] [--model NAME]
 
-Writes eval/reports/summaries_rows.jsonl, summaries.json and summaries.md. Set BENCH_LOCK to a
+Writes eval/reports/summaries_rows.jsonl, summaries.json and summaries.md (with --selection-only:
+summaries_selection.md, the citation metrics in seconds, since every chosen paper is cited). Set BENCH_LOCK to a
 file to take a file lock around each summary (a shared machine).
 """
 
@@ -71,6 +72,23 @@ def score(t: dict[str, Any], s: Any) -> dict[str, Any]:
     }
 
 
+def selection(a: Assistant, topic: str) -> Any:
+    """What a summary would cite, without the model: the chosen papers, each as one quoted claim."""
+    from assistant.answer.summarize import Summary, Theme, quote, select_papers
+    from assistant.types import Citation, Source
+
+    s = a.settings.summary
+    qvec = a.embedder.embed([topic])[0]
+    chosen, _, _ = select_papers(topic, a.retriever, a.judge, qvec, max_papers=s.max_papers, pool=s.pool,
+                                 min_similarity=s.min_similarity, margin=s.margin)
+    sources = [Source(n=i, hit=h, evidence=[h.paper.title]) for i, h in enumerate(chosen, 1)]
+    theme = Theme("selection", [src.n for src in sources], [quote(src) for src in sources])
+    theme.quoted = list(theme.papers)
+    return Summary(topic=topic, text="", citations=[Citation(src.n, src.paper.paper_id, src.paper.title)
+                                                    for src in sources], sources=sources, considered=[],
+                   coverage={}, model="(none)", themes=[theme], timings={"total_ms": 0.0})
+
+
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def mean(key: str) -> float | None:
         vals = [r[key] for r in rows if r[key] is not None]
@@ -116,6 +134,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="dev,test")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--selection-only", action="store_true",
+                    help="no model: score the papers the summary would cite (each chosen paper is cited, by a checked "
+                         "sentence or a verbatim quote), seconds instead of minutes")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,13 +148,18 @@ def main() -> None:
         for name in args.sets.split(","):
             for t in load_topics(name):
                 with turn():
-                    s = a.summarize(t["topic"])
+                    s = selection(a, t["topic"]) if args.selection_only else a.summarize(t["topic"])
                 row = score({**t, "set": name}, s)
                 rows.append(row)
                 print(f"{name} {t['id']}: recall {row['recall']} off {len(row['off_topic'])} "
                       f"{row['total_s']:.1f}s", flush=True)
         model = str(a.llm.describe()["model"])
     REPORTS.mkdir(exist_ok=True)
+    if args.selection_only:
+        md = report(rows, "selection only, no model")
+        (REPORTS / "summaries_selection.md").write_text(md)
+        print(md)
+        return
     (REPORTS / "summaries_rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     md = report(rows, model)
     (REPORTS / "summaries.json").write_text(json.dumps({"model": model, "rows": len(rows)}, indent=1))

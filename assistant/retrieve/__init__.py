@@ -52,31 +52,52 @@ class Retriever:
         """
         s = self.settings
         k = k or s.k
+        use_mmr = mmr_on if mmr_on is not None else s.mmr
         qvec = self.embedder.embed([query])[0] if query_vec is None else query_vec
-        dense_all = self.store.query(qvec, s.candidates)
+        dense = [(cid, cid.rsplit("#", 1)[0], 1.0 - d) for cid, d in self.store.query_ids(qvec, s.candidates)]
         rows = self.lexical(query, s.candidates)
-        papers = self.store.get_papers([c.paper_id for c in dense_all] + [pid for pid, _, _, _ in rows])
-        dense = [c for c in dense_all if c.paper_id in papers and papers[c.paper_id][1] == c.paper_hash]
-        fresh = [(f"{pid}#{pos}", h, score) for pid, pos, h, score in rows if pid in papers and papers[pid][1] == h]
-        texts = self.store.get_chunks([cid for cid, _, _ in fresh])
-        lexical = [(texts[cid], score) for cid, h, score in fresh if cid in texts and texts[cid].paper_hash == h]
-        dense_rank = first_ranks([c.paper_id for c in dense])
-        lexical_rank = first_ranks([c.paper_id for c, _ in lexical])
         named = self.snapshot.name_matches(query)
-        fused = fused_scores(Candidates(dense=[(c.paper_id, 1.0 - c.distance) for c in dense],
-                                        lexical=[(c.paper_id, score) for c, score in lexical]), s)
+        fused = fused_scores(Candidates(dense=[(pid, sim) for _, pid, sim in dense],
+                                        lexical=[(pid, score) for pid, _, _, score in rows]), s)
         order = ordered(boosted(fused, named, s.name_boost))
-        named &= set(order) if s.name_boost else set()
-        passages = self._passages(dense, lexical)
+        named = named if s.name_boost else set()
+        dense_rank = first_ranks([pid for _, pid, _ in dense])
+        lexical_rank = first_ranks([pid for pid, _, _, _ in rows])
         best_sim: dict[str, float] = {}
-        for c in dense:
-            best_sim.setdefault(c.paper_id, 1.0 - c.distance)
-        hits = [Hit(paper=papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),
+        for _, pid, sim in dense:
+            best_sim.setdefault(pid, sim)
+        want = max(3 * k, 20) if use_mmr else k
+        hits: list[Hit] = []
+        for lo in range(0, len(order), want):  # usually one round: papers are dropped only while being re-indexed
+            part = order[lo: lo + want]
+            hits += self._visible_hits(part, dense, rows, fused, named, dense_rank, lexical_rank, best_sim)
+            if len(hits) >= want:
+                break
+        return self.diversify(hits, k) if use_mmr else hits[:k]
+
+    def _visible_hits(self, pids: list[str], dense: list[tuple[str, str, float]],
+                      rows: list[tuple[str, int, str, float]], fused: dict[str, float], named: set[str],
+                      dense_rank: dict[str, int], lexical_rank: dict[str, int],
+                      best_sim: dict[str, float]) -> list[Hit]:
+        """Hits for these papers (in this order), with texts fetched from the store; a paper or chunk whose hash
+        is not the committed one (being re-indexed, or changed since the snapshot) is left out."""
+        wanted = set(pids)
+        papers = self.store.get_papers(pids)
+        lex_ids = {f"{pid}#{pos}": h for pid, pos, h, _ in rows if pid in wanted}
+        texts = self.store.get_chunks([cid for cid, pid, _ in dense if pid in wanted] + list(lex_ids))
+
+        def visible(cid: str, snapshot_hash: str | None = None) -> StoredChunk | None:
+            c = texts.get(cid)
+            ok = c is not None and c.paper_id in papers and papers[c.paper_id][1] == c.paper_hash
+            return c if ok and snapshot_hash in (None, c.paper_hash) else None  # type: ignore[union-attr]
+
+        dense_c = [c for c in (visible(cid) for cid, pid, _ in dense if pid in wanted) if c]
+        lex_c = [(c, 0.0) for c in (visible(f"{pid}#{pos}", h) for pid, pos, h, _ in rows if pid in wanted) if c]
+        passages = self._passages(dense_c, lex_c)
+        return [Hit(paper=papers[pid][0], score=fused[pid], dense_rank=dense_rank.get(pid),
                     lexical_rank=lexical_rank.get(pid), dense_similarity=best_sim.get(pid),
-                    passages=passages[pid][: s.passages_per_paper], name_match=pid in named) for pid in order]
-        if mmr_on if mmr_on is not None else s.mmr:
-            return self.diversify(hits, k)
-        return hits[:k]
+                    passages=passages[pid][: self.settings.passages_per_paper], name_match=pid in named)
+                for pid in pids if pid in passages]
 
     def _passages(self, dense: list[StoredChunk], lexical: list[tuple[StoredChunk, float]]) -> dict[str, list[Passage]]:
         by_chunk: dict[str, Passage] = {}

@@ -7,6 +7,7 @@ can be passed in (tests, benchmarks); by default they are built from the setting
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Generator
 from pathlib import Path
@@ -24,9 +25,13 @@ from assistant.types import Answer, Hit
 log = logging.getLogger(__name__)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
 def clean_question(text: str, max_chars: int) -> str:
     """The question without control characters and extra spaces, or QuestionError."""
-    q = " ".join("".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in (text or "")).split())
+    text = _ANSI.sub("", text or "")  # a pasted terminal colour code is not part of the question
+    q = " ".join("".join(ch if ch.isprintable() or ch in "\n\t" else "" for ch in text).split())
     if not q:
         raise QuestionError("the question is empty; type a question about the papers")
     if len(q) > max_chars:

@@ -130,3 +130,10 @@ def test_name_index_points_at_papers_with_a_rare_name_only():
     assert idx.matches("What is CaSED?") == {"a"}
     assert idx.matches("Which papers use ImageNet?") == set()  # four papers carry it: not a pointer
     assert idx.matches("what is cased?") == set()  # names are case-sensitive
+
+
+def test_control_characters_and_terminal_colour_codes_are_removed_not_turned_into_word_breaks():
+    from assistant.app import clean_question
+
+    assert clean_question("sparse\x00 auto\x07encoders\x1b[31m features\x1b[0m", 100) == "sparse autoencoders features"
+    assert clean_question("two\nlines\tand  spaces", 100) == "two lines and spaces"

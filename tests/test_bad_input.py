@@ -215,7 +215,10 @@ def test_eight_parallel_asks_complete_without_mixing_sources(answering):
         assert not isinstance(a, Exception), a
         assert a.question == q  # type: ignore[union-attr]
         got = [s.paper.paper_id for s in a.sources] or [h.paper.paper_id for h in a.related]  # type: ignore[union-attr]
-        assert got == expected[q][: len(got)]
+        # this question's own papers, in its search order (the evidence step may skip a far or long one)
+        assert got and got[0] == expected[q][0], (q, got, expected[q])
+        rest = iter(expected[q])
+        assert all(pid in rest for pid in got), (q, got, expected[q])
 
 
 def test_questions_file_errors_name_the_line(tmp_path):

@@ -176,3 +176,39 @@ def test_stream_of_sentences_holds_markers_with_their_sentence():
     s = cit.SentenceStream()
     out = [x for piece in ["A is true", ". [", "1] B is", " also true [2]. C"] for x in s.feed(piece)]
     assert out == ["A is true. [1]", "B is also true [2]."] and s.flush() == "C"
+
+
+class JointVerifier(ScriptedVerifier):
+    """Each paper states half of 'kiwi-fact and mango-fact' (0.6); read together they state it all (0.9), and
+    the joined text states whatever one of its papers states."""
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        if "[1]" in paper.abstract and "[2]" in paper.abstract:  # the joined text of both papers
+            alone = [max(ScriptedVerifier.support(self, [c], Paper(t.lower(), t, ""))[0].score for t in ("Alpha", "Beta"))
+                     for c in claims]
+            return [Support(0.9 if "kiwi-fact and mango-fact" in c else a, paper.abstract)
+                    for c, a in zip(claims, alone, strict=True)]
+        return super().support(claims, paper)
+
+
+def _joint_run(text: str) -> tuple[list, list]:
+    verifier = JointVerifier({("kiwi-fact", "Alpha"): 0.6, ("mango-fact", "Beta"): 0.6,
+                              ("alpha-only", "Alpha"): 0.9, ("alpha-only", "Beta"): 0.55})
+    checker = ClaimChecker("fruit facts", SOURCES, verifier=verifier, threshold=0.8, settings=AnswerSettings(),
+                           joint_floor=0.5)
+    claims, flags = [], []
+    for s in cit.split_cited(text):
+        out = checker.check(s)
+        flags += out.flags
+        claims += [out.claim] if out.claim else []
+    return claims, flags
+
+
+def test_a_sentence_joining_two_papers_is_kept_when_they_state_it_together():
+    claims, flags = _joint_run("Both the kiwi-fact and mango-fact hold [1][2].")
+    assert [c.cited for c in claims] == [[1, 2]] and [f.action for f in flags] == [Action.JOINT]
+
+
+def test_a_paper_that_states_a_sentence_alone_brings_no_other_citation_with_it():
+    claims, flags = _joint_run("The alpha-only result holds [1][2].")
+    assert [c.cited for c in claims] == [[1]] and [(f.action, f.n) for f in flags] == [(Action.DROPPED, 2)]

@@ -156,9 +156,11 @@ class ClaimChecker:
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
         tried = [n for n in sentence.cited if (claim, n) in self._cache]
-        if self.joint_floor is not None and len(tried) >= 2 and len(kept) < len(tried):
-            # a sentence joining several papers: each cited paper must state part of it (its own score over
-            # the floor) and all of them together must state it
+        if self.joint_floor is not None and len(tried) >= 2 and not kept:
+            # a sentence joining several papers, none of which states it alone: each must state part of it (its
+            # own score over the floor) and all of them together must state it. When one paper states it alone,
+            # the others are not added: a paper that states the whole sentence makes a joint check pass for any
+            # company it keeps
             part = [n for n in tried if self._cache[(claim, n)].score >= self.joint_floor]
             if len(part) >= 2 and (joint := self._joint(claim, part)).score >= self.threshold:
                 flags = [f for f in flags if not (f.action == Action.DROPPED and f.n in part)]

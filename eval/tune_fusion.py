@@ -83,15 +83,18 @@ def main() -> None:
                "dense alone": {"lexical_weight": 0.0, "name_boost": 0.0},
                "hybrid, before (rrf k=60, 1:1, names)": {"fusion": "rrf", "rrf_k": 60, "dense_weight": 1.0,
                                                          "lexical_weight": 1.0, "name_boost": 1.0},
-               "hybrid, tuned on dev": best}
+               "hybrid, tuned on dev": best,
+               "hybrid, as configured (settings defaults)": {}}
     table = {name: {h: score(h, **kw) for h in halves} for name, kw in systems.items()}
-    report = {"split": "dev: odd id number, test: even", "sizes": {h: len(r) for h, r in halves.items()},
+    report = {"split": "dev: odd id number, test: even", "vector_settings": Settings().vector_settings(),
+              "sizes": {h: len(r) for h, r in halves.items()},
               "candidates": args.candidates, "chosen": best, "table": table,
               "dev_top10": [{"setting": g, **m} for m, g in dev[:10]]}
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "fusion.json").write_text(json.dumps(report, indent=2))
     md = [f"Known items (eval/known_items.jsonl), split {report['split']} ({report['sizes']['dev']} dev, "
-          f"{report['sizes']['test']} test); tuned on dev only; {args.candidates} chunks from each retriever.", "",
+          f"{report['sizes']['test']} test); tuned on dev only; {args.candidates} chunks from each retriever; "
+          f"index settings {json.dumps(report['vector_settings'], sort_keys=True)}.", "",
           "| system | dev hit@1 | dev MRR@10 | test hit@1 | test MRR@10 |", "|---|---|---|---|---|"]
     for name, m in table.items():
         md.append(f"| {name} | {m['dev']['hit@1']} | {m['dev']['mrr@10']} | {m['test']['hit@1']} | {m['test']['mrr@10']} |")

@@ -51,8 +51,8 @@ test-fast: install
 
 bench: model verifier
 	$(BIN)/python eval/bench_retrieval.py
-	$(BIN)/python eval/bench_ingest.py
 	$(BIN)/python eval/tune_fusion.py
+	$(BIN)/python eval/bench_ingest.py
 	$(BIN)/assistant models install fast
 	$(BIN)/python eval/bench_serve.py --model fast
 	$(BIN)/python eval/bench_verifiers.py
@@ -60,6 +60,7 @@ bench: model verifier
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_test.jsonl --name test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev
 	$(BIN)/python eval/report_answers.py
+	$(BIN)/python eval/bench_summaries.py --model $(MODEL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

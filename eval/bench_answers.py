@@ -18,15 +18,12 @@ systems interleaved in one process, so both see the same machine load.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cpulock import turn  # eval/cpulock.py
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
@@ -85,22 +82,6 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             except json.JSONDecodeError:
                 continue  # a line cut by an interrupted run: that question runs again
     return rows
-
-
-@contextlib.contextmanager
-def turn() -> Iterator[None]:
-    """With BENCH_LOCK=path, each question holds that file lock: llama.cpp's threads spin, so two model
-    processes on one machine's cores slow each other far more than 2x (seen here: 10x)."""
-    path = os.environ.get("BENCH_LOCK")
-    if not path:
-        yield
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def run(a: Assistant, qs: list[Question], systems: list[str], rows_path: Path) -> None:

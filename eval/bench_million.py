@@ -20,16 +20,14 @@ eval/reports/bench_million.{json,md}.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cpulock import cpu_lock  # eval/cpulock.py
 
 from assistant import Settings
 from assistant.corpus import load_papers
@@ -55,16 +53,6 @@ def settings(root: Path, url: str) -> Settings:
                     embedder={"name": vs["embedder"]})
 
 
-@contextmanager
-def cpu_lock(path: str = "/tmp/cpu.lock") -> Iterator[None]:
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 class Generator:
     """Deterministic synthetic papers (paper i depends only on i) and their perturbed real vectors."""
 
@@ -75,7 +63,7 @@ class Generator:
         if cache.exists():
             vecs = np.load(cache)
         else:
-            with cpu_lock():
+            with cpu_lock("/tmp/cpu.lock"):
                 vecs = load_embedder(Settings().embedder).embed(texts)
             np.save(cache, vecs)
         self.sent_vecs, self.title_vecs = vecs[: len(self.sentences)], vecs[len(self.sentences):]
@@ -118,7 +106,7 @@ def build(args: argparse.Namespace) -> None:
         store = Store(s)
         if not set(store.committed()) >= {p.paper_id for p in real}:
             emb = load_embedder(s.embedder)
-            with cpu_lock():
+            with cpu_lock("/tmp/cpu.lock"):
                 batch = [(p, paper_hash(p), chunk_paper(p, s.chunking)) for p in real]
                 store.write(batch, emb.embed([embedding_text(c) for _, _, cs in batch for c in cs]), {})
         n_synth = args.n - len(real)
@@ -128,7 +116,7 @@ def build(args: argparse.Namespace) -> None:
         start = done
         while done < n_synth:
             stop = min(n_synth, done + BATCH * args.batches_per_lock)
-            with cpu_lock():
+            with cpu_lock("/tmp/cpu.lock"):
                 tl = time.perf_counter()
                 for lo in range(done, stop, BATCH):
                     batch, vecs = [], []
@@ -267,7 +255,7 @@ def measure(args: argparse.Namespace) -> None:
             store.write(batch, emb.embed([embedding_text(c) for c in batch[0][2]]), {p.paper_id: len(batch[0][2])})
         snap = root / "bm25"  # not under the URL-keyed default: each run's server gets another port
         shutil.rmtree(snap, ignore_errors=True)
-        with cpu_lock():
+        with cpu_lock("/tmp/cpu.lock"):
             t = time.perf_counter()
             built = open_or_build(store, snap)
             out["snapshot_build_s"] = round(time.perf_counter() - t, 1)
@@ -275,7 +263,7 @@ def measure(args: argparse.Namespace) -> None:
         out["snapshot_mb"] = round(sum(f.stat().st_size for f in snap.rglob("*") if f.is_file()) / 2**20)
         out["snapshot_names"] = len(built.names)
         del built
-        with cpu_lock():
+        with cpu_lock("/tmp/cpu.lock"):
             run = subprocess.run([sys.executable, __file__, "startup", "--dir", str(root), "--url", url,
                                   "--queries", str(args.queries)], capture_output=True, text=True, check=True)
         out.update(json.loads(run.stdout.strip().splitlines()[-1]))

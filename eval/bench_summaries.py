@@ -20,15 +20,12 @@ file to take a file lock around each summary (a shared machine).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cpulock import turn  # eval/cpulock.py
 from topics import load_topics  # eval/topics.py
 
 from assistant import Assistant, Settings
@@ -37,20 +34,6 @@ from assistant.types import Action
 
 REPORTS = Path(__file__).parent / "reports"
 SAME_SUBJECT = {"tt01", "tt02", "tt04", "tt06", "tt07", "tt09", "tt10", "tt11", "tt16"}  # a dev topic covers it
-
-
-@contextlib.contextmanager
-def turn() -> Iterator[None]:
-    path = os.environ.get("BENCH_LOCK")
-    if not path:
-        yield
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def score(t: dict[str, Any], s: Any) -> dict[str, Any]:

@@ -49,3 +49,13 @@ def test_the_private_api_seam_is_one_function_written_for_0_3_36(fast_llm):
     assert llama_cpp.llama_perf_context(llamacpp.perf_context(fast_llm.llm)).n_eval >= 0
     source = inspect.getsource(llamacpp)
     assert not re.search(r"\.llm\._", source)  # no private attribute of the Llama object
+
+
+def test_first_bias_moves_only_the_first_token(fast_llm):
+    question = [{"role": "user", "content": "Is the sky blue on a clear day? Begin with Yes or No."}]
+    plain = complete(fast_llm, question, max_tokens=12, temperature=0.0)
+    assert plain.lstrip().startswith("Yes"), plain
+    pushed = complete(fast_llm, question, max_tokens=12, temperature=0.0, first_bias={"No": 100.0})
+    assert pushed.lstrip().startswith("No"), pushed
+    # only the opening token is pushed: were every position biased, the reply would be "No No No ..."
+    assert pushed.split()[1:3] != ["No", "No"] and pushed.count("No") < 3, pushed

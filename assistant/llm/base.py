@@ -25,8 +25,13 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Generator[str, None, None]:
+               stop: list[str] | None = None, usage: Usage | None = None,
+               first_bias: dict[str, float] | None = None) -> Generator[str, None, None]:
         """Yield text pieces as they are generated; fill `usage` when done.
+
+        `first_bias` adds to the logits of the first generated token, per word ({"No": 1.2}): a calibrated
+        correction of the model's prior for how an answer opens. A backend that cannot bias one position
+        (an OpenAI-compatible server's logit_bias holds for every token) ignores it.
 
         A backend may hold the model until the pieces run out: a caller that stops reading early
         closes the generator (`with closing(llm.stream(...)) as pieces:`).

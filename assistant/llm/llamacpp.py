@@ -48,19 +48,41 @@ class LlamaCppLLM:
                 "threads": self.n_threads, "n_ctx": self.n_ctx, "path": str(self.path)}
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Generation:
+               stop: list[str] | None = None, usage: Usage | None = None,
+               first_bias: dict[str, float] | None = None) -> Generation:
         """The pieces of one completion; close it (or use `with`) when you stop reading early."""
         return Generation(self._pieces(messages, max_tokens, temperature, stop or [],
-                                       usage if usage is not None else Usage()))
+                                       usage if usage is not None else Usage(), first_bias or {}))
+
+    def word_ids(self, word: str) -> list[int]:
+        """The single tokens that spell `word` at the start of a reply (with or without a leading space)."""
+        forms = {word, " " + word}
+        return sorted({t[0] for w in forms if len(t := self.llm.tokenize(w.encode(), add_bos=False, special=False)) == 1})
+
+    def _first_token(self, bias: dict[str, float]) -> Any:
+        """A logits processor that adds `bias` (word -> logit) at the first generated position only."""
+        ids = [(self.word_ids(w), b) for w, b in bias.items()]
+        start: list[int] = []
+
+        def process(input_ids: Any, scores: Any) -> Any:
+            if not start:
+                start.append(len(input_ids))
+            if len(input_ids) == start[0]:
+                for toks, b in ids:
+                    scores[toks] += b
+            return scores
+
+        return llama_cpp.LogitsProcessorList([process])
 
     def _pieces(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, stop: list[str],
-                usage: Usage) -> Generator[str, None, None]:
+                usage: Usage, first_bias: dict[str, float]) -> Generator[str, None, None]:
         with self.lock:
             ctx = perf_context(self.llm)
             llama_cpp.llama_perf_context_reset(ctx)
             chat: Any = messages
-            chunks: Any = self.llm.create_chat_completion(messages=chat, max_tokens=max_tokens, temperature=temperature,
-                                                          stop=stop, stream=True)
+            chunks: Any = self.llm.create_chat_completion(
+                messages=chat, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True,
+                logits_processor=self._first_token(first_bias) if first_bias else None)
             n = 0
             with closing(chunks):
                 for chunk in chunks:

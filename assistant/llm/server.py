@@ -41,7 +41,9 @@ class OpenAIServerLLM:
         return {"model": self.model, "backend": "OpenAI-compatible server", "device": f"server at {self.base}"}
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               stop: list[str] | None = None, usage: Usage | None = None) -> Generator[str, None, None]:
+               stop: list[str] | None = None, usage: Usage | None = None,
+               first_bias: dict[str, float] | None = None) -> Generator[str, None, None]:
+        # first_bias is ignored: the API's logit_bias would hold for every token, not the first
         usage = usage if usage is not None else Usage()
         body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
                 "stream": True, "stream_options": {"include_usage": True}}

@@ -105,6 +105,8 @@ class AnswerSettings(_Section):
                                 "similarity is below this and no paper carries a name the question uses "
                                 "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
                                 "lookup, scores 0.33).")
+    stance_bias: float = Field(0.64, description="Added to the 'No' logit where a yes/no answer opens: the model's "
+                               "lean to 'Yes', corrected (eval/calibrate_stance.py, dev set only); 0 = none.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")
 
 
@@ -118,8 +120,9 @@ class VerifySettings(_Section):
     crossencoder_path: Path | None = Field(None, description="The trained verifier; default: <models_dir>/verifier-minilm.")
     crossencoder_threshold: float = Field(0.957, ge=0, le=1, description="Cross-encoder score needed to keep a "
                                           "citation (best F0.5 on the dev pairs, eval/bench_verifiers.py).")
-    llm_threshold: float = Field(0.851, ge=0, le=1, description="P(yes) the LLM judge needs (best F0.5 on the dev "
-                                 "pairs, eval/bench_verifiers.py).")
+    llm_threshold: float = Field(0.636, ge=0, le=1, description="P(yes) the LLM judge needs: the highest recall at "
+                                 "precision >= 0.95 on the sentences the model drafts for dev questions "
+                                 "(eval/calibrate_threshold.py); 0.851 is best F0.5 on the adversarial pairs.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

@@ -18,6 +18,7 @@ systems interleaved in one process, so both see the same machine load.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -126,10 +127,14 @@ def main() -> None:
     ap.add_argument("--systems", default="product,baseline")
     ap.add_argument("--kinds", default="lookup,multi,unanswerable")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--sample", type=int, metavar="N", help="a fixed pseudo-random subset of N questions (by id hash): "
+                    "for the slow baseline, when time does not allow all")
     ap.add_argument("--timing", type=int, metavar="N", help="interleaved timing of N questions instead")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
+    if args.sample:
+        qs = sorted(qs, key=lambda q: hashlib.sha256(q.id.encode()).hexdigest())[: args.sample]
     a = Assistant(Settings(llm={"model": args.model}), progress=False)
     a.retriever.search("warm up", 5)
     if "product" in args.systems or args.timing:

@@ -76,6 +76,23 @@ def score_all(name: str, a: Assistant, pairs: list[dict[str, Any]], papers: dict
     return scores, (time.perf_counter() - t) * 1000 / len(pairs)
 
 
+def at_threshold(scores: list[float], pairs: list[dict[str, Any]], held: list[int], t: float) -> dict[str, Any]:
+    """Held-out numbers at the threshold the product ships (chosen on drafted claims: eval/calibrate_threshold.py)."""
+    classes: dict[str, list[bool]] = defaultdict(list)
+    for i in held:
+        classes[pairs[i]["class"]].append((scores[i] >= t) == bool(pairs[i]["supported"]))
+    return {"threshold": t, "heldout": prf([scores[i] for i in held], [bool(pairs[i]["supported"]) for i in held], t),
+            "heldout_accuracy_by_class": {c: sum(v) / len(v) for c, v in sorted(classes.items())}}
+
+
+def shipped_md(r: dict[str, Any]) -> str:
+    h = r["heldout"]
+    return (f"\nThe LLM judge ships at {r['threshold']} (chosen on drafted dev claims, eval/calibrate_threshold.py, "
+            f"where 0.851 rejected 38% of correct sentences). On these adversarial held-out pairs at {r['threshold']}: "
+            f"precision {h['precision']:.3f}, recall {h['recall']:.3f}, F0.5 {h['f0.5']:.3f}; per class: "
+            + ", ".join(f"{c} {v:.2f}" for c, v in r["heldout_accuracy_by_class"].items()) + ".\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=Path, default=EVAL / "verifier_pairs.jsonl")
@@ -104,6 +121,8 @@ def main() -> None:
                          "dev": prf([scores[i] for i in dev], [labels[i] for i in dev], t),
                          "heldout": prf([scores[i] for i in held], [labels[i] for i in held], t),
                          "heldout_accuracy_by_class": {c: sum(v) / len(v) for c, v in sorted(classes.items())}}
+        if name == "llm":
+            results[name]["shipped"] = at_threshold(scores, pairs, held, a.settings.verify.llm_threshold)
         print(name, json.dumps(results[name]), flush=True)
     REPORTS.mkdir(exist_ok=True)
     (REPORTS / "verifiers.json").write_text(json.dumps(results, indent=2))
@@ -121,6 +140,8 @@ def main() -> None:
     md += "\nHeld-out accuracy per class:\n\n| class | " + " | ".join(judges) + " |\n|---|" + "---|" * len(judges) + "\n"
     for c in classes_all:
         md += f"| {c} | " + " | ".join(f"{results[j]['heldout_accuracy_by_class'].get(c, 0):.2f}" for j in judges) + " |\n"
+    if "shipped" in results.get("llm", {}):
+        md += shipped_md(results["llm"]["shipped"])
     (REPORTS / "verifiers.md").write_text(md)
     print(md)
 

@@ -51,3 +51,24 @@ def test_a_second_claim_on_the_same_paper_computes_only_the_claim(judge, papers)
     judge.support(["A different claim about this paper."], paper)
     computed = llama_cpp.llama_perf_context(perf_context(llama)).n_p_eval
     assert 0 < computed < 60 < prompt_tokens  # the paper's tokens came from the KV cache
+
+
+def _sentences_of(evidence: str) -> list[str]:
+    return evidence.split("\n")
+
+
+@pytest.mark.parametrize("cls, n", [("verbatim", 1), ("join", 2)])
+def test_a_kept_claim_points_at_the_sentences_it_rests_on(embedder, papers, cls, n):
+    """The LLM judge reads the whole abstract and says yes or no; the reader is shown the exact sentence(s):
+    a copied sentence rests on itself, a claim joining two sentences on both."""
+    from assistant.answer.support import EmbeddingJudge
+
+    pair = next(p for p in PAIRS if p["class"] == cls and p["supported"])
+    paper = papers[pair["source"]]
+    judge = EmbeddingJudge(embedder, corpus=(f"{p.title} {p.abstract}" for p in papers.values()))  # as the app fits it
+    rests_on = _sentences_of(judge.rests_on(pair["claim"], paper))
+    assert len(rests_on) == n and all(s in paper.abstract for s in rests_on), rests_on
+    if cls == "verbatim":
+        assert "maximally separated" in rests_on[0]
+    else:
+        assert any("eight" in s for s in rests_on) and any("recommend" in s for s in rests_on), rests_on

@@ -104,15 +104,23 @@ def evidence(r: Retrieved, judge: EmbeddingJudge, llm: LLM, settings: Settings) 
                            count_tokens=llm.count_tokens, top_share=a.top_share, others=a.other_sentences)
 
 
+def draft_messages(q: Question, sources: list[Source]) -> list[dict[str, str]]:
+    form = render("answer_yes_no") if is_yes_no(q.asked) else ""
+    return [{"role": "system", "content": render("answer_system")},
+            {"role": "user", "content": render("answer_user", sources=format_sources(sources),
+                                               question=q.asked if not q.context else q.search, form=form)}]
+
+
 def draft(q: Question, sources: list[Source], llm: LLM, settings: Settings, temperature: float | None,
           usage: Usage) -> Generator[str, None, None]:
-    """The model's answer, streamed in pieces; closing it stops the model."""
-    form = render("answer_yes_no") if is_yes_no(q.asked) else ""
-    messages = [{"role": "system", "content": render("answer_system")},
-                {"role": "user", "content": render("answer_user", sources=format_sources(sources),
-                                                   question=q.asked if not q.context else q.search, form=form)}]
-    yield from llm.stream(messages, max_tokens=settings.llm.max_tokens,
-                          temperature=settings.llm.temperature if temperature is None else temperature, usage=usage)
+    """The model's answer, streamed in pieces; closing it stops the model.
+
+    A yes/no answer opens with its stance, and a small model says "Yes" to nearly any question: the
+    first token's "No" logit gets `stance_bias`, calibrated on the dev set (eval/calibrate_stance.py)."""
+    bias = {"No": settings.answer.stance_bias} if is_yes_no(q.asked) and settings.answer.stance_bias else None
+    yield from llm.stream(draft_messages(q, sources), max_tokens=settings.llm.max_tokens,
+                          temperature=settings.llm.temperature if temperature is None else temperature, usage=usage,
+                          first_bias=bias)
 
 
 @dataclass

@@ -17,7 +17,6 @@ Every change is reported as a typed Flag; every kept citation carries the source
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +32,7 @@ _YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has
                               r"may|might|must|shall)\b", re.I)
 
 
+_WH = re.compile(r"^\s*(?:what|which|how|why|who|whom|whose|where)\b", re.I)
 _FILLER = frozenset({"there", "exist", "here", "some", "one"})  # "there is one that ..." adds nothing
 
 
@@ -45,12 +45,20 @@ def _root(word: str) -> str:
 
 
 def is_yes_no(question: str) -> bool:
-    """Whether the question can be answered yes or no.
+    """Whether the question can be answered yes or no: its first clause that opens with an auxiliary verb
+    or a question word opens with the verb ("When X, does Y?" is a yes/no question; "In X, what is Y?" is not).
 
     >>> is_yes_no("Does CaSED need training?"), is_yes_no("What does CaSED need?")
     (True, False)
+    >>> is_yes_no("For images, is a vocabulary needed?"), is_yes_no("In the paper, which model wins?")
+    (True, False)
     """
-    return bool(_YES_NO_QUESTION.match(question))
+    for clause in re.split(r"[,;:]", question):
+        if _YES_NO_QUESTION.match(clause):
+            return True
+        if _WH.match(clause):
+            return False
+    return False
 
 
 def statement(sentence: str) -> str:
@@ -62,16 +70,17 @@ def statement(sentence: str) -> str:
     return _STANCE.sub("", sentence, count=1) or sentence
 
 
-def restates(sentence: str, question: str, titles: Sequence[str]) -> bool:
-    """Whether the sentence adds no content word beyond the question's and the cited titles' words.
+def restates(sentence: str, question: str) -> bool:
+    """Whether the sentence adds no content word beyond the question's. A paper's name counts as content:
+    to "Which model ...?" the name is the answer.
 
-    >>> restates("There is a method that reduces memory.", "Is there a method that reduces memory?", [])
+    >>> restates("There is a method that reduces memory.", "Is there a method that reduces memory?")
     True
-    >>> restates("It reduces memory by 40%.", "Is there a method that reduces memory?", [])
+    >>> restates("It reduces memory by 40%.", "Is there a method that reduces memory?")
     False
     """
     said = {_root(w) for w in content_words(statement(sentence))} - _FILLER
-    known = {_root(w) for w in content_words(" ".join([question, *titles]))}
+    known = {_root(w) for w in content_words(question)}
     return not (said - known)
 
 
@@ -125,6 +134,13 @@ class ClaimChecker:
             return numbers[0]
         return max(numbers, key=lambda n: self.judge.scores([claim], self.sources[n].paper)[0])  # type: ignore[union-attr]
 
+    def _rests_on(self, claim: str, n: int, support: Support) -> str:
+        """The sentence(s) of source n a kept claim rests on: a judge that reads the whole text (the LLM) says
+        only yes or no, so the closest sentences are found by embedding."""
+        if self.judge is None or not hasattr(self.judge, "rests_on"):
+            return support.evidence
+        return str(self.judge.rests_on(claim, self.check_against.get(n) or self.sources[n].paper))
+
     def _relevance(self, text: str) -> float:
         if self.judge is None or self.question_vec is None:
             return 1.0
@@ -134,10 +150,8 @@ class ClaimChecker:
         text = sentence.text
         if len(content_words(text)) < 3 and not sentence.cited:
             return Checked(None)  # a heading or a connective, not a claim
-        titles = [self.sources[n].paper.title for n in sentence.cited if n in self.sources] or [
-            s.paper.title for s in self.sources.values()]
         stance_given = self.yes_no and text != statement(text)  # "Yes, X" answers "Is X?": X is checked
-        if self.drop_restatements and not stance_given and restates(text, self.question, titles):
+        if self.drop_restatements and not stance_given and restates(text, self.question):
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
         claim = statement(text)
         rel = self._relevance(claim)
@@ -176,7 +190,7 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
-        return Checked(Claim(text, list(kept), {n: s.evidence for n, s in kept.items()},
+        return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
                              {n: round(s.score, 3) for n, s in kept.items()}), flags)
 
 

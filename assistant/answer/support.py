@@ -134,3 +134,23 @@ class EmbeddingJudge:
         sims = self.vectors(paper)[1:] @ query_vec
         keep = sorted(np.argsort(-sims)[:n].tolist())
         return [sents[i] for i in keep]
+
+    def rests_on(self, claim: str, paper: Paper) -> str:
+        """The abstract sentence(s) a verified claim rests on, verbatim, one per line: the sentence closest to
+        it, and the sentence holding the most of the claim's (IDF-weighted) words the first lacks, when those
+        are a fifth or more of the claim's words: a claim that joins two sentences rests on both."""
+        sents = self.sentences(paper)[1:]
+        if not sents:
+            return paper.title
+        best = int(np.argmax(self.claim_vectors((claim,))[0] @ self.vectors(paper)[1:].T))
+        weight = {stem(w): self.idf(w) for w in content_words(claim)}
+        missing = set(weight) - {stem(w) for w in content_words(sents[best])}
+
+        def adds(i: int) -> float:
+            return sum(weight[w] for w in missing & {stem(w) for w in content_words(sents[i])})
+
+        keep = [best]
+        others = [i for i in range(len(sents)) if i != best]
+        if others and weight and adds(second := max(others, key=adds)) >= 0.2 * sum(weight.values()):
+            keep.append(second)
+        return "\n".join(sents[i] for i in sorted(keep))

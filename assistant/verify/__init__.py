@@ -1,7 +1,7 @@
 """Verify: does a paper state a claim? Judges behind one interface (base.Verifier).
 
-- crossencoder: MiniLM fine-tuned here on synthetic pairs from the corpus (the default);
-- llm: the answering model asked yes/no, read from its logits;
+- llm: the answering model asked yes/no, read from its logits (the default: best held-out F0.5);
+- crossencoder: MiniLM fine-tuned here on synthetic pairs from the corpus;
 - overlap: embedding similarity plus IDF-weighted word overlap.
 eval/bench_verifiers.py compares them on hand-labelled pairs.
 """

@@ -1,9 +1,10 @@
 """The verifier seam: does a paper state a claim? One small interface, several judges behind it.
 
 A judge returns, per claim, a score in [0, 1] (higher: the paper states it) and the
-paper text the score rests on, so a reader can check the exact sentence. Each judge's
-threshold is calibrated on the dev half of eval/verifier_pairs.jsonl
-(eval/calibrate_verifier.py) and lives in settings.
+paper text the score rests on (the LLM judge reads the whole abstract and returns it all; the
+claim check then points at the exact sentences, answer/support.py `rests_on`). Each judge's
+threshold is the best F0.5 on the dev half of eval/verifier_pairs.jsonl
+(eval/bench_verifiers.py) and lives in settings.
 """
 
 from __future__ import annotations

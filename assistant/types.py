@@ -108,6 +108,7 @@ class Action(StrEnum):
     JOINT = "joint"  # no one cited source states the sentence, the cited sources together do (summaries)
     UNSUPPORTED = "unsupported"  # no source states the sentence: it is not shown
     RESTATED = "restated"  # the sentence only restates the question: it is not shown
+    RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 
 

@@ -106,6 +106,17 @@ def test_a_yes_no_stance_is_checked_through_the_statement_after_it():
     assert VERIFIER.calls == ["the kiwi-fact holds in this work."] and claims[0].text.startswith("No,")
 
 
+def test_a_stance_that_its_own_statement_contradicts_is_set_by_the_statement():
+    """ "No, <the question, affirmed> [1]" (a 'No' the model opened with, then the paper's yes) would show a wrong
+    stance on a verified statement: the stance follows the statement."""
+    claims, flags = run("No, the kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
+    assert claims[0].text == "Yes, the kiwi-fact holds." and flags[0].action == Action.RESTANCED
+    claims, flags = run("Yes, the kiwi-fact does not hold [1].", question="Does the kiwi-fact hold?")
+    assert claims[0].text.startswith("No, the kiwi-fact does not hold")
+    claims, flags = run("No, the kiwi-fact does not hold [1].", question="Does the kiwi-fact hold?")
+    assert claims[0].text.startswith("No,") and not flags  # consistent: unchanged
+
+
 def test_a_restatement_of_the_question_is_not_an_answer():
     claims, flags = run("There are fruit facts that hold [1].", question="Which fruit facts hold?")
     assert claims == [] and flags[0].action == Action.RESTATED

@@ -54,8 +54,10 @@ def test_the_private_api_seam_is_one_function_written_for_0_3_36(fast_llm):
 def test_first_bias_moves_only_the_first_token(fast_llm):
     question = [{"role": "user", "content": "Is the sky blue on a clear day? Begin with Yes or No."}]
     plain = complete(fast_llm, question, max_tokens=12, temperature=0.0)
-    assert plain.lstrip().startswith("Yes"), plain
-    pushed = complete(fast_llm, question, max_tokens=12, temperature=0.0, first_bias={"No": 100.0})
-    assert pushed.lstrip().startswith("No"), pushed
+    opened = "Yes" if plain.lstrip().startswith("Yes") else "No"
+    assert plain.lstrip().startswith(opened), plain
+    other = "No" if opened == "Yes" else "Yes"
+    pushed = complete(fast_llm, question, max_tokens=12, temperature=0.0, first_bias={other: 100.0})
+    assert pushed.lstrip().startswith(other), pushed
     # only the opening token is pushed: were every position biased, the reply would be "No No No ..."
-    assert pushed.split()[1:3] != ["No", "No"] and pushed.count("No") < 3, pushed
+    assert pushed.count(other) < 3, pushed

@@ -70,6 +70,27 @@ def statement(sentence: str) -> str:
     return _STANCE.sub("", sentence, count=1) or sentence
 
 
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|none|\w+n't)\b", re.I)
+
+
+def implied_stance(statement_text: str, question: str) -> str | None:
+    """The stance a statement gives a yes/no question when it only restates it: "yes" when it affirms the
+    question's proposition (as many negations as the question), "no" when it negates it; None when the
+    statement says more than the question (then the model's stance stands).
+
+    >>> implied_stance("the inner product matters", "Does the inner product matter?")
+    'yes'
+    >>> implied_stance("preprocessing is not needed", "Is preprocessing needed?")
+    'no'
+    >>> implied_stance("it needs 40 GPUs", "Is preprocessing needed?") is None
+    True
+    """
+    if not restates(statement_text, question):
+        return None
+    negations = len(_NEGATION.findall(statement_text)) - len(_NEGATION.findall(question))
+    return "yes" if negations % 2 == 0 else "no"
+
+
 def restates(sentence: str, question: str) -> bool:
     """Whether the sentence adds no content word beyond the question's. A paper's name counts as content:
     to "Which model ...?" the name is the answer.
@@ -154,9 +175,15 @@ class ClaimChecker:
         if self.drop_restatements and not stance_given and restates(text, self.question):
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
         claim = statement(text)
+        flags: list[Flag] = []
+        if stance_given and (implied := implied_stance(claim, self.question)):
+            stance = "yes" if text.lstrip().lower().startswith("yes") else "no"
+            if implied != stance:  # "No, <the question, affirmed>": a stance the statement contradicts
+                text = f"{implied.capitalize()}, {claim}"
+                flags.append(Flag(Action.RESTANCED, text, reason=f"the statement answers {implied}, the draft "
+                                  f"opened with {stance}"))
         rel = self._relevance(claim)
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
-        flags: list[Flag] = []
         kept: dict[int, Support] = {}
         for n in sentence.cited:
             if n not in self.sources:

@@ -66,6 +66,8 @@ def answer_html(a: Answer) -> str:
             notes.append(f"removed “{html.escape(f.sentence)}”: no source states it")
         elif f.action == Action.RESTATED:
             notes.append(f"removed “{html.escape(f.sentence)}”: it only restates the question")
+        elif f.action == Action.RESTANCED:
+            notes.append(f"stance corrected in “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body

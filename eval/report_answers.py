@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant, Settings
+from assistant.evaluate.metrics import mean, percentile
 from assistant.evaluate.scoring import answer_metrics
 
 REPORTS = Path(__file__).parent / "reports"
@@ -32,6 +33,32 @@ def group(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 def fmt(v: Any) -> str:
     return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def paired_timing(sets: list[str]) -> list[str]:
+    """Time to the first verified sentence against the baseline's first token, on the questions both systems ran.
+
+    The benchmark runs each question under one CPU lock (eval/cpulock.py), so a product row and a baseline row
+    were each timed alone on the same machine in the same session: their medians compare."""
+    md = ["## Timing on the same questions (rows timed alone under the bench lock)", "",
+          "| set | questions | product first verified sentence p50 ms | baseline first token p50 ms | ratio | "
+          "product total p50 ms | baseline total p50 ms | ratio | verifier share of product time |",
+          "|---|---|---|---|---|---|---|---|---|"]
+    for name in sets:
+        path = REPORTS / f"answers_{name}_rows.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+        by = {(r["system"], r["id"]): r for r in rows}
+        both = [i for (sys_, i) in by if sys_ == "product" and ("baseline", i) in by and by[("product", i)]["gold"]]
+        if not both:
+            continue
+        prod = [by[("product", i)]["timings"] for i in both]
+        base = [by[("baseline", i)]["timings"] for i in both]
+        first, ttft = percentile([t["first_sentence_ms"] for t in prod], 50), percentile([t["ttft_ms"] for t in base], 50)
+        tot_p, tot_b = percentile([t["total_ms"] for t in prod], 50), percentile([t["total_ms"] for t in base], 50)
+        share = mean(t["verify_ms"] / t["total_ms"] for t in prod if t.get("total_ms"))
+        md.append(f"| {name} | {len(both)} | {first:.0f} | {ttft:.0f} | {first / ttft:.2f} | {tot_p:.0f} | {tot_b:.0f} | "
+                  f"{tot_p / tot_b:.2f} | {share:.2f} |")
+    return [*md, ""]
 
 
 def main() -> None:
@@ -52,7 +79,8 @@ def main() -> None:
     md = ["# Answers: dev and test, product and naive baseline", "",
           "Default model (qwen2.5-coder-1.5b), CPU. Dev: eval/questions.jsonl (thresholds and prompts were chosen "
           "on it). Test: eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned "
-          "on it). Baseline: the top-5 abstracts in one prompt, the model's citations as written. Metric "
+          "on it). Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
+          "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]
     for g in GROUPS:
         present = [c for c in cols if g in out[c]]
@@ -61,6 +89,7 @@ def main() -> None:
         md += [f"## {g}", "", "| metric | " + " | ".join(present) + " |", "|---|" + "---|" * len(present)]
         md += [f"| {m} | " + " | ".join(fmt(out[c][g].get(m)) for c in present) + " |" for m in SHOWN]
         md.append("")
+    md += paired_timing(args.sets.split(","))
     t = REPORTS / f"timing_{args.timing}.json"
     if t.is_file():
         tim = json.loads(t.read_text())

@@ -142,10 +142,7 @@ class EmbeddingJudge:
         sents = self.sentences(paper)[1:]
         if not sents:
             return paper.title
-        vecs = self.vectors(paper)
-        if len(vecs) != len(sents) + 1:  # a paper cut to some of its sentences (summaries) under the same id
-            vecs = self.embedder.embed([paper.title, *sents])
-        best = int(np.argmax(self.claim_vectors((claim,))[0] @ vecs[1:].T))
+        best = int(np.argmax(self.claim_vectors((claim,))[0] @ self.vectors(paper)[1:].T))
         weight = {stem(w): self.idf(w) for w in content_words(claim)}
         missing = set(weight) - {stem(w) for w in content_words(sents[best])}
 

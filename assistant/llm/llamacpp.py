@@ -56,8 +56,7 @@ class LlamaCppLLM:
 
     def word_ids(self, word: str) -> list[int]:
         """The single tokens that spell `word` at the start of a reply (with or without a leading space)."""
-        forms = {word, " " + word}
-        return sorted({t[0] for w in forms if len(t := self.llm.tokenize(w.encode(), add_bos=False, special=False)) == 1})
+        return single_token_ids(self.llm, (word, " " + word))
 
     def _first_token(self, bias: dict[str, float]) -> Any:
         """A logits processor that adds `bias` (word -> logit) at the first generated position only."""
@@ -129,6 +128,11 @@ class Generation(Generator[str, None, None]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def single_token_ids(llama: llama_cpp.Llama, words: tuple[str, ...]) -> list[int]:
+    """The ids of those `words` that are one token each (the LLM judge's yes/no, the stance bias's "No")."""
+    return sorted({t[0] for w in words if len(t := llama.tokenize(w.encode(), add_bos=False, special=False)) == 1})
 
 
 def perf_context(llm: llama_cpp.Llama) -> Any:

@@ -2,9 +2,10 @@
 
 A judge returns, per claim, a score in [0, 1] (higher: the paper states it) and the
 paper text the score rests on (the LLM judge reads the whole abstract and returns it all; the
-claim check then points at the exact sentences, answer/support.py `rests_on`). Each judge's
-threshold is the best F0.5 on the dev half of eval/verifier_pairs.jsonl
-(eval/bench_verifiers.py) and lives in settings.
+claim check then points at the exact sentences, answer/support.py `rests_on`). Thresholds live
+in settings: the LLM judge's is chosen on sentences the model drafted for dev questions
+(eval/calibrate_threshold.py), the others' are the best F0.5 on the dev half of
+eval/verifier_pairs.jsonl (eval/bench_verifiers.py).
 """
 
 from __future__ import annotations

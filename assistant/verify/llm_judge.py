@@ -56,6 +56,8 @@ class LLMVerifier:
     def __init__(self, path: Path, *, n_threads: int | None = None, n_gpu_layers: int = -1, n_ctx: int = 2048) -> None:
         import llama_cpp
 
+        from assistant.llm.llamacpp import single_token_ids
+
         gpu = bool(llama_cpp.llama_supports_gpu_offload())
         try:
             llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
@@ -68,13 +70,8 @@ class LLMVerifier:
         self.lock = threading.Lock()  # one context: one check at a time
         self.format = chat_formatter(llama)
         self.system = render("verify_system")
-        self.yes = self._ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
-        self.no = self._ids(llama, ("no", "No", " no", " No", "NO"))
-
-    @staticmethod
-    def _ids(llama: Any, words: tuple[str, ...]) -> list[int]:
-        ids = {toks[0] for w in words if len(toks := llama.tokenize(w.encode(), add_bos=False, special=False)) == 1}
-        return sorted(ids)
+        self.yes = single_token_ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
+        self.no = single_token_ids(llama, ("no", "No", " no", " No", "NO"))
 
     def _score(self, tokens: list[int]) -> float:
         llama = self.llama

@@ -123,6 +123,13 @@ class VerifySettings(_Section):
     llm_threshold: float = Field(0.636, ge=0, le=1, description="P(yes) the LLM judge needs: the highest recall at "
                                  "precision >= 0.95 on the sentences the model drafts for dev questions "
                                  "(eval/calibrate_threshold.py); 0.851 is best F0.5 on the adversarial pairs.")
+    in_context: bool = Field(False, description="In answers, the LLM judge reads the answer's own prompt from a copy "
+                             "of the answering model's KV cache, so a check costs only the sentence's tokens (needs "
+                             "the judge on the answering model's weights, in process). Off by default: it keeps "
+                             "half the correct sentences the abstract judge keeps at the same precision "
+                             "(eval/reports/context_judge.md).")
+    llm_context_threshold: float = Field(0.566, ge=0, le=1, description="P(yes) the in-context LLM judge needs "
+                                         "(eval/calibrate_threshold.py --judge context, dev drafts only).")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

@@ -72,3 +72,37 @@ def test_a_kept_claim_points_at_the_sentences_it_rests_on(embedder, papers, cls,
         assert "maximally separated" in rests_on[0]
     else:
         assert any("eight" in s for s in rests_on) and any("recommend" in s for s in rests_on), rests_on
+
+
+def test_a_check_in_an_answer_starts_from_the_answering_models_copied_cache(judge, settings, papers):
+    """verify.in_context: the answering model's KV cache, copied once it has read the prompt, goes into the
+    judge's context; the check then computes only its own turn, and scores what reading the prompt would."""
+    from contextlib import closing
+
+    import llama_cpp
+
+    from assistant.answer.ask import Question, draft_messages
+    from assistant.llm.base import ContextCopy
+    from assistant.llm.llamacpp import LlamaCppLLM, perf_context
+    from assistant.types import Hit, Source
+
+    pair = first("paraphrase")
+    paper = papers[pair["source"]]
+    sources = [Source(1, Hit(paper, 1.0, 1, 1, 1.0), [paper.abstract])]
+    messages = draft_messages(Question("What does this paper find?"), sources)
+    llm = LlamaCppLLM(judge.path, settings.llm)  # the answering model, on the judge's weights
+    keep = ContextCopy()
+    with closing(llm.stream(messages, max_tokens=4, temperature=0.0, keep=keep)) as pieces:
+        assert list(pieces)
+    assert keep.data and len(keep.tokens) > 200 and keep.model == str(judge.path)
+
+    llama_cpp.llama_perf_context_reset(perf_context(judge.llama))
+    copied = judge.in_context(keep, messages, sources).support([pair["claim"]], paper)[0].score
+    computed = llama_cpp.llama_perf_context(perf_context(judge.llama)).n_p_eval
+    assert 0 < computed < 100 < len(keep.tokens), computed  # the prompt came from the copy
+
+    judge.llama.n_tokens = 0  # forget it all: without a copy the judge reads the whole prompt
+    read = judge.in_context(ContextCopy(), messages, sources).support([pair["claim"]], paper)[0].score
+    assert abs(copied - read) < 0.02, (copied, read)
+    with pytest.raises(ValueError, match="not one of this answer's sources"):
+        judge.in_context(keep, messages, sources).support(["x"], next(p for p in papers.values() if p != paper))

@@ -96,7 +96,8 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
                 "baseline_system": set(), "baseline_user": {"sources", "question"},
                 "summary_themes": {"topic", "papers"}, "summary_closing": {"topic", "themes"},
                 "generate_question": {"title", "abstract", "banned"},
-                "verify_system": set(), "verify_user": {"title", "abstract", "claim"}}
+                "verify_system": set(), "verify_user": {"title", "abstract", "claim"},
+                "verify_context": {"n", "title", "claim"}}
     on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}
     assert on_disk == set(supplied)
     for name, names in supplied.items():
@@ -137,3 +138,27 @@ def test_control_characters_and_terminal_colour_codes_are_removed_not_turned_int
 
     assert clean_question("sparse\x00 auto\x07encoders\x1b[31m features\x1b[0m", 100) == "sparse autoencoders features"
     assert clean_question("two\nlines\tand  spaces", 100) == "two lines and spaces"
+
+
+def test_the_judge_reads_the_answers_cache_only_when_asked_and_on_the_same_weights():
+    from pathlib import Path
+
+    from assistant.answer.ask import judge_in_context
+
+    class Judge:
+        name, path = "llm", Path("m.gguf")
+
+        def in_context(self, copy, messages, sources):
+            return ("bound", copy)
+
+    class Model:
+        path = Path("m.gguf")
+
+    on = Settings(verify={"in_context": True})
+    bound, threshold, keep = judge_in_context(Judge(), 0.6, Model(), on, [], [])
+    assert bound == ("bound", keep) and keep is not None and threshold == on.verify.llm_context_threshold
+    other = Model()
+    other.path = Path("other.gguf")
+    for settings, model in ((on, other), (Settings(), Model())):  # other weights; the default (off)
+        judge = Judge()
+        assert judge_in_context(judge, 0.6, model, settings, [], []) == (judge, 0.6, None)

@@ -23,7 +23,7 @@ from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
 from assistant.answer.support import EmbeddingJudge, content_words
 from assistant.config import Settings
-from assistant.llm.base import LLM, Usage, complete
+from assistant.llm.base import LLM, ContextCopy, Usage, complete
 from assistant.retrieve import Retriever
 from assistant.types import Action, Answer, Claim, Flag, Hit, Source
 from assistant.verify.base import Verifier
@@ -111,16 +111,28 @@ def draft_messages(q: Question, sources: list[Source]) -> list[dict[str, str]]:
                                                question=q.asked if not q.context else q.search, form=form)}]
 
 
-def draft(q: Question, sources: list[Source], llm: LLM, settings: Settings, temperature: float | None,
-          usage: Usage) -> Generator[str, None, None]:
+def draft(q: Question, messages: list[dict[str, str]], llm: LLM, settings: Settings, temperature: float | None,
+          usage: Usage, keep: ContextCopy | None = None) -> Generator[str, None, None]:
     """The model's answer, streamed in pieces; closing it stops the model.
 
     A yes/no answer opens with its stance, and a small model says "Yes" to nearly any question: the
     first token's "No" logit gets `stance_bias`, calibrated on the dev set (eval/calibrate_stance.py)."""
     bias = {"No": settings.answer.stance_bias} if is_yes_no(q.asked) and settings.answer.stance_bias else None
-    yield from llm.stream(draft_messages(q, sources), max_tokens=settings.llm.max_tokens,
+    yield from llm.stream(messages, max_tokens=settings.llm.max_tokens,
                           temperature=settings.llm.temperature if temperature is None else temperature, usage=usage,
-                          first_bias=bias)
+                          first_bias=bias, keep=keep)
+
+
+def judge_in_context(verifier: Verifier, threshold: float, llm: LLM, settings: Settings,
+                     messages: list[dict[str, str]], sources: list[Source]) -> tuple[Verifier, float, ContextCopy | None]:
+    """The verifier for this answer and its threshold: the LLM judge on the same weights as the answering
+    model reads the answer's own prompt from a copy of the model's cache (verify/llm_judge.py), so a check
+    costs the claim's tokens only; any other judge checks against whole abstracts."""
+    v = settings.verify
+    if v.in_context and hasattr(verifier, "in_context") and getattr(llm, "path", None) == getattr(verifier, "path", ""):
+        keep = ContextCopy()
+        return verifier.in_context(keep, messages, sources), v.llm_context_threshold, keep
+    return verifier, threshold, None
 
 
 @dataclass
@@ -190,11 +202,13 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)
     t_gen = time.perf_counter()
+    messages = draft_messages(q, sources)
+    verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources)
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec)
     usage, stream, v = Usage(), cit.SentenceStream(), Verified()
     first_token = first_sentence = None
-    with closing(draft(q, sources, llm, settings, temperature, usage)) as pieces:
+    with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:
         for piece in pieces:
             first_token = first_token or time.perf_counter()
             for shown in verify(stream.feed(piece), checker, len(sources), v):

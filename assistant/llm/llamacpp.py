@@ -8,6 +8,7 @@ llama.cpp was built with GPU support and `n_gpu_layers` is -1.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections.abc import Generator
@@ -19,7 +20,7 @@ import llama_cpp
 
 from assistant.config import LLMSettings
 from assistant.errors import ModelError
-from assistant.llm.base import Usage
+from assistant.llm.base import ContextCopy, Usage
 
 
 class LlamaCppLLM:
@@ -49,10 +50,10 @@ class LlamaCppLLM:
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
                stop: list[str] | None = None, usage: Usage | None = None,
-               first_bias: dict[str, float] | None = None) -> Generation:
+               first_bias: dict[str, float] | None = None, keep: ContextCopy | None = None) -> Generation:
         """The pieces of one completion; close it (or use `with`) when you stop reading early."""
         return Generation(self._pieces(messages, max_tokens, temperature, stop or [],
-                                       usage if usage is not None else Usage(), first_bias or {}))
+                                       usage if usage is not None else Usage(), first_bias or {}, keep))
 
     def word_ids(self, word: str) -> list[int]:
         """The single tokens that spell `word` at the start of a reply (with or without a leading space)."""
@@ -74,7 +75,8 @@ class LlamaCppLLM:
         return llama_cpp.LogitsProcessorList([process])
 
     def _pieces(self, messages: list[dict[str, str]], max_tokens: int, temperature: float, stop: list[str],
-                usage: Usage, first_bias: dict[str, float]) -> Generator[str, None, None]:
+                usage: Usage, first_bias: dict[str, float],
+                keep: ContextCopy | None) -> Generator[str, None, None]:
         with self.lock:
             ctx = perf_context(self.llm)
             llama_cpp.llama_perf_context_reset(ctx)
@@ -91,6 +93,8 @@ class LlamaCppLLM:
                         usage.finish_reason = choice["finish_reason"]
                     if piece:
                         n += 1
+                        if keep is not None and not keep.data:
+                            copy_context(self.llm, str(self.path), keep)
                         yield piece
             perf = llama_cpp.llama_perf_context(ctx)
             usage.prompt_eval_tokens = int(perf.n_p_eval)
@@ -133,6 +137,29 @@ class Generation(Generator[str, None, None]):
 def single_token_ids(llama: llama_cpp.Llama, words: tuple[str, ...]) -> list[int]:
     """The ids of those `words` that are one token each (the LLM judge's yes/no, the stance bias's "No")."""
     return sorted({t[0] for w in words if len(t := llama.tokenize(w.encode(), add_bos=False, special=False)) == 1})
+
+
+def copy_context(llm: llama_cpp.Llama, model: str, into: ContextCopy) -> None:
+    """Copy the KV cache of sequence 0 (all the context has read so far) into `into`."""
+    ctx = perf_context(llm)
+    size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+    buf = (ctypes.c_uint8 * size)()
+    if llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0) != size:
+        return  # nothing copied: the judge reads the prompt itself
+    into.model, into.tokens, into.data = model, llm.input_ids[: llm.n_tokens].tolist(), bytes(buf)
+
+
+def paste_context(llm: llama_cpp.Llama, copy: ContextCopy) -> bool:
+    """Replace this context's sequence 0 with a copied cache; False (and an empty context) if it does not fit."""
+    llm.n_tokens = 0
+    if len(copy.tokens) >= llm.n_ctx():
+        return False
+    buf = (ctypes.c_uint8 * len(copy.data)).from_buffer_copy(copy.data)
+    if llama_cpp.llama_state_seq_set_data(perf_context(llm), buf, len(copy.data), 0) == 0:
+        return False
+    llm.input_ids[: len(copy.tokens)] = copy.tokens
+    llm.n_tokens = len(copy.tokens)
+    return True
 
 
 def perf_context(llm: llama_cpp.Llama) -> Any:

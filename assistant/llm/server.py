@@ -10,7 +10,7 @@ import httpx
 
 from assistant.config import LLMSettings
 from assistant.errors import BackendError
-from assistant.llm.base import Usage
+from assistant.llm.base import ContextCopy, Usage
 
 
 class OpenAIServerLLM:
@@ -42,8 +42,10 @@ class OpenAIServerLLM:
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
                stop: list[str] | None = None, usage: Usage | None = None,
-               first_bias: dict[str, float] | None = None) -> Generator[str, None, None]:
-        # first_bias is ignored: the API's logit_bias would hold for every token, not the first
+               first_bias: dict[str, float] | None = None,
+               keep: ContextCopy | None = None) -> Generator[str, None, None]:
+        # first_bias is ignored: the API's logit_bias would hold for every token, not the first; a server's
+        # KV cache cannot be copied, so keep stays empty
         usage = usage if usage is not None else Usage()
         body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
                 "stream": True, "stream_options": {"include_usage": True}}

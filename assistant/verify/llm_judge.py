@@ -8,6 +8,12 @@ The judge opens the answering model's GGUF file a second time: the weights are m
 so they are shared, but the judge has its own context and KV cache. Answers keep their cached
 prompt prefix, and a sentence can be checked while the draft is still being written.
 Only a local GGUF model exposes logits; a server backend cannot be a judge.
+
+In an answer the judge reads the answer's own prompt instead (`in_context`): the answering
+model's KV cache, copied once the prompt is read, goes into the judge's context, and each
+check appends only "does source [n] state: <sentence>?" (about 70 tokens) where the paper
+judge reads a whole abstract (about 300). It judges against the evidence the model was given,
+and has its own threshold (eval/calibrate_threshold.py --judge context).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import numpy as np
 
 from assistant.answer.prompts import render
 from assistant.errors import ModelError
-from assistant.types import Paper
+from assistant.llm.base import ContextCopy
+from assistant.types import Paper, Source
 from assistant.verify.base import Support
 
 
@@ -66,6 +73,7 @@ class LLMVerifier:
         except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
             raise ModelError(f"the LLM judge could not load {path}: {e}") from e
         self.model = path.name
+        self.path = path
         self.llama = llama
         self.lock = threading.Lock()  # one context: one check at a time
         self.format = chat_formatter(llama)
@@ -75,27 +83,81 @@ class LLMVerifier:
 
     def _score(self, tokens: list[int]) -> float:
         llama = self.llama
-        have = llama.input_ids[: llama.n_tokens].tolist()
-        same = 0
-        for a, b in zip(have, tokens, strict=False):
-            if a != b:
-                break
-            same += 1
+        same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         llama.n_tokens = min(same, len(tokens) - 1)  # recompute at least the last token for its logits
         llama.eval(tokens[llama.n_tokens:])
         logits = last_logits(llama)
         y, n = np.logaddexp.reduce(logits[self.yes]), np.logaddexp.reduce(logits[self.no])
         return float(1.0 / (1.0 + np.exp(n - y)))
 
+    def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        prompt = str(self.format(messages=messages).prompt)
+        return list(self.llama.tokenize(prompt.encode(), add_bos=False, special=True))
+
     def support(self, claims: list[str], paper: Paper) -> list[Support]:
-        llama = self.llama
         out = []
         with self.lock:
             for claim in claims:
-                prompt = str(self.format(messages=[
+                tokens = self.tokens([
                     {"role": "system", "content": self.system},
                     {"role": "user", "content": render("verify_user", title=paper.title, abstract=paper.abstract,
-                                                       claim=claim)}]).prompt)
-                tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+                                                       claim=claim)}])
                 out.append(Support(self._score(tokens), paper.abstract))
         return out
+
+    def in_context(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source]) -> ContextJudge:
+        """A judge for one answer: it reads the answer's prompt (`messages`), from `copy` once that is filled."""
+        return ContextJudge(self, copy, messages, sources)
+
+
+def context_messages(messages: list[dict[str, str]], n: int, title: str, claim: str) -> list[dict[str, str]]:
+    """The answer's prompt, then one more user turn: does source [n] state the claim?"""
+    return [*messages, {"role": "user", "content": render("verify_context", n=str(n), title=title, claim=claim)}]
+
+
+class ContextJudge:
+    """The LLM judge over one answer's prompt: the claim is checked against the numbered evidence the model
+    was given. Scores are the same whether or not the copied cache could be used (without it the judge reads
+    the prompt itself, which only takes longer)."""
+
+    name = "llm_context"
+
+    def __init__(self, base: LLMVerifier, copy: ContextCopy, messages: list[dict[str, str]],
+                 sources: list[Source]) -> None:
+        self.base = base
+        self.copy = copy
+        self.messages = messages
+        self.numbers = {s.paper.paper_id: s.n for s in sources}
+
+    def _reuse(self, tokens: list[int]) -> None:
+        """Paste the copied cache when it shares more of `tokens` than the judge's own context does."""
+        from assistant.llm.llamacpp import paste_context
+
+        copy, llama = self.copy, self.base.llama
+        if not copy.data or copy.model != str(self.base.path):
+            return
+        have = llama.input_ids[: llama.n_tokens].tolist()
+        if shared(copy.tokens, tokens) > shared(have, tokens):
+            paste_context(llama, copy)
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        n = self.numbers.get(paper.paper_id)
+        if n is None:
+            raise ValueError(f"{paper.paper_id} is not one of this answer's sources")
+        out = []
+        with self.base.lock:
+            for claim in claims:
+                tokens = self.base.tokens(context_messages(self.messages, n, paper.title, claim))
+                self._reuse(tokens)
+                out.append(Support(self.base._score(tokens), paper.abstract))
+        return out
+
+
+def shared(a: list[int], b: list[int]) -> int:
+    """The length of the common prefix of two token lists."""
+    same = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        same += 1
+    return same

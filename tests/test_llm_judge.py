@@ -106,3 +106,19 @@ def test_a_check_in_an_answer_starts_from_the_answering_models_copied_cache(judg
     assert abs(copied - read) < 0.02, (copied, read)
     with pytest.raises(ValueError, match="not one of this answer's sources"):
         judge.in_context(keep, messages, sources).support(["x"], next(p for p in papers.values() if p != paper))
+
+
+def test_the_same_paper_with_other_sentences_gets_its_own_vectors(embedder, papers):
+    """A summary checks a paper's key sentences, which differ from topic to topic: the sentence vectors are
+    cached by text, not by paper id (a topic's summary once crashed on another topic's cached vectors)."""
+    from dataclasses import replace
+
+    from assistant.answer.support import EmbeddingJudge
+
+    paper = papers[first("verbatim")["source"]]
+    sentences = EmbeddingJudge(embedder).sentences(paper)[1:]
+    judge = EmbeddingJudge(embedder)
+    assert len(sentences) >= 4
+    for shown in (sentences, sentences[2:3], sentences[:2]):
+        key = replace(paper, abstract=" ".join(shown))
+        assert judge.rests_on(shown[-1], key) == shown[-1]  # a copied sentence rests on itself alone

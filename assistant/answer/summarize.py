@@ -206,8 +206,8 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
     checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, drop_restatements=False, joint_floor=s.joint_floor,
-                           check_against={src.n: replace(src.paper, paper_id=f"{src.paper.paper_id}#key",
-                                                          abstract=" ".join(src.evidence)) for src in sources})
+                           check_against={src.n: replace(src.paper, abstract=" ".join(src.evidence))
+                                          for src in sources})
     flagged: list[Flag] = []
 
     def checked(text: str, papers: list[int] | None = None) -> list[Claim]:

@@ -71,7 +71,7 @@ class EmbeddingJudge:
         self.embedder = embedder
         self.weight = weight
         self.cap = cap
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[tuple[str, str, str], np.ndarray] = {}
         self._lock = threading.Lock()
         self.df: Counter[str] = Counter()
         self.n_docs = 0
@@ -100,10 +100,13 @@ class EmbeddingJudge:
         return [paper.title, *split_sentences(paper.abstract)]
 
     def vectors(self, paper: Paper) -> np.ndarray:
+        """One vector per sentence (title first), cached by the text itself: a summary checks a paper's key
+        sentences, which differ from topic to topic, under the paper's own id."""
+        key = (paper.paper_id, paper.title, paper.abstract)
         with self._lock:
-            if paper.paper_id not in self._cache:
-                self._cache[paper.paper_id] = self.embedder.embed(self.sentences(paper))
-            return self._cache[paper.paper_id]
+            if key not in self._cache:
+                self._cache[key] = self.embedder.embed(self.sentences(paper))
+            return self._cache[key]
 
     @lru_cache(maxsize=16)  # noqa: B019  (check() scores the same claims against every source)
     def claim_vectors(self, claims: tuple[str, ...]) -> np.ndarray:

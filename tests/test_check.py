@@ -224,3 +224,24 @@ def test_a_sentence_joining_two_papers_is_kept_when_they_state_it_together():
 def test_a_paper_that_states_a_sentence_alone_brings_no_other_citation_with_it():
     claims, flags = _joint_run("The alpha-only result holds [1][2].")
     assert [c.cited for c in claims] == [[1]] and [(f.action, f.n) for f in flags] == [(Action.DROPPED, 2)]
+
+
+def _verify(text: str, question: str = "Which paper has the kiwi-fact?"):
+    from assistant.answer.ask import Verified, verify
+
+    checker = ClaimChecker(question, SOURCES, verifier=VERIFIER, threshold=0.5, settings=AnswerSettings(),
+                           judge=RELEVANCE, question_vec=Q)  # type: ignore[arg-type]
+    out = Verified()
+    return list(verify([text], checker, SOURCES, out)), out
+
+
+def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_sentence():
+    # "[1] has ..." answers "which paper?" with the source itself: the title goes in, so the sentence says more than
+    # the question (it is no restatement) and is checked against the source it names
+    shown, _ = _verify("[1] has the kiwi-fact.")
+    assert shown == ['"Alpha" has the kiwi-fact [1].']
+    # a named source that does not state the sentence takes it down, even when another cited source does
+    shown, out = _verify("[1] and [2] have the mango-fact.")
+    assert shown == [] and any(f.action == Action.UNSUPPORTED and f.n == 1 for f in out.flags)
+    # a marker at the end of a clause is a citation, not a name
+    assert cit.name_sources("The kiwi-fact holds [1] and so does the mango-fact [2].", {1: "A", 2: "B"})[1] == set()

@@ -146,17 +146,24 @@ class Verified:
     verify_s: float = 0.0
 
 
-def verify(sentences: list[str], checker: ClaimChecker, n_sources: int, out: Verified) -> Iterator[str]:
-    """Check complete draft sentences; yield each shown one as rendered text."""
+def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], out: Verified) -> Iterator[str]:
+    """Check complete draft sentences; yield each shown one as rendered text. A marker the model used as a name
+    ("[1] develops ...") gets its source's title in front (citations.name_sources)."""
+    titles = {s.n: s.paper.title for s in sources}
     for raw in sentences:
         out.text.append(raw)
         if not out.claims and is_refusal(raw):
             out.refused = True
             return
         t = time.perf_counter()
-        for s in cit.split_cited(cit.keep_valid(raw, n_sources)):
+        text, named = cit.name_sources(cit.keep_valid(raw, len(sources)), titles)
+        for s in cit.split_cited(text):
             checked = checker.check(s)
             out.flags += checked.flags
+            if checked.claim and (unstated := sorted(named - set(checked.claim.cited))):
+                out.flags.append(Flag(Action.UNSUPPORTED, checked.claim.text, unstated[0],
+                                      reason="the sentence names a source that does not state it"))
+                checked.claim = None
             if checked.claim:
                 out.claims.append(checked.claim)
                 yield render_claims([checked.claim])
@@ -211,13 +218,13 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:
         for piece in pieces:
             first_token = first_token or time.perf_counter()
-            for shown in verify(stream.feed(piece), checker, len(sources), v):
+            for shown in verify(stream.feed(piece), checker, sources, v):
                 first_sentence = first_sentence or time.perf_counter()
                 yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
             if v.refused:
                 break  # the model refused: no need to let it finish
     if not v.refused and (tail := stream.flush()):
-        for shown in verify([tail], checker, len(sources), v):
+        for shown in verify([tail], checker, sources, v):
             first_sentence = first_sentence or time.perf_counter()
             yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
     end = time.perf_counter()

@@ -51,6 +51,43 @@ def keep_valid(text: str, n_sources: int) -> str:
     return MARKER.sub(fix, text)
 
 
+_CITE = re.compile(r"\[(\d+)\]")
+# markers standing where a noun belongs: opening the sentence (after a stance, "Both", "Paper(s)", "Source(s)") or
+# after "with"/"while"/"whereas", and followed by a lower-case word that does not start a new clause
+_NOUN_MARKERS = re.compile(
+    r"(^\W*(?:(?:yes|no)\W+)?(?:(?:both|papers?|sources?)\s+)?|\b(?:with|while|whereas)\s+)"
+    r"(\[\d+\](?:\s*(?:,\s*and|,|and|or)\s*\[\d+\])*)"
+    r"(?=\s+(?!(?:and|or|but|which|where|while|whereas|that|as|to|in|for|on|by|with|from|of|the|a|an)\b)(?-i:[a-z]))",
+    re.I)
+
+
+def name_sources(sentence: str, titles: dict[int, str]) -> tuple[str, set[int]]:
+    """One sentence whose markers used as names ("[1] develops ...", "[1] and [3] study ...") get their sources'
+    titles in front, and the numbers so named: the sentence then says which paper it is about (what "which
+    paper ...?" asks), and each named source has to state it.
+
+    >>> name_sources("[1] and [3] study X [1].", {1: "A", 3: "C"})
+    ('"A" [1] and "C" [3] study X [1].', {1, 3})
+    >>> name_sources("Yes, [2] uses Y, with [1] using Z.", {1: "A", 2: "B"})
+    ('Yes, "B" [2] uses Y, with "A" [1] using Z.', {1, 2})
+    >>> name_sources("X holds [1] and Y holds [2].", {1: "A", 2: "B"})
+    ('X holds [1] and Y holds [2].', set())
+    >>> name_sources("[1] Alpha beats Beta.", {1: "Alpha beats"})  # a title or label after the marker: left alone
+    ('[1] Alpha beats Beta.', set())
+    """
+    named: set[int] = set()
+
+    def title(c: re.Match[str]) -> str:
+        n = int(c.group(1))
+        if n not in titles:
+            return c.group()
+        named.add(n)
+        return f'"{titles[n]}" {c.group()}'
+
+    text = _NOUN_MARKERS.sub(lambda m: m.group(1) + _CITE.sub(title, m.group(2)), sentence)
+    return text, named
+
+
 @dataclass
 class Sentence:
     text: str  # without markers

@@ -70,7 +70,7 @@ def context_scores(rows: list[dict], a: Assistant) -> list[float | None]:
         with turn():
             for i in idx:
                 if (n := number.get(rows[i]["source"])) is not None:
-                    scores[i] = judge._score(judge.tokens(context_messages(messages, n, rows[i]["source"], rows[i]["claim"])))
+                    scores[i] = judge.p_yes(judge.tokens(context_messages(messages, n, rows[i]["source"], rows[i]["claim"])))
     return scores
 
 

@@ -109,7 +109,7 @@ def main() -> None:
             for name, variant in VARIANTS.items():  # the answer's prompt stays cached across variants
                 for i in idx:
                     if (s := sources.get(rows[i]["source"])) is not None:
-                        scores[name][i] = judge._score(judge.tokens(variant(messages, s, rows[i]["claim"])))
+                        scores[name][i] = judge.p_yes(judge.tokens(variant(messages, s, rows[i]["claim"])))
     both = [i for i in range(len(rows)) if all(v[i] is not None for v in scores.values())]
     labels = [bool(rows[i]["supported"]) for i in both]
     md = [f"# LLM judges over the answer's prompt vs the abstract judge\n\n{len(both)} drafted dev sentences "

@@ -243,5 +243,13 @@ def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_se
     # a named source that does not state the sentence takes it down, even when another cited source does
     shown, out = _verify("[1] and [2] have the mango-fact.")
     assert shown == [] and any(f.action == Action.UNSUPPORTED and f.n == 1 for f in out.flags)
+    # a later sentence may open with its subject: the stream keeps "[2] has ..." together, whole or piece by piece
+    stream = cit.SentenceStream()
+    pieces = [p for chunk in ("The kiwi-fact holds [1]. [2", "] h", "as the mango-fact.") for p in stream.feed(chunk)]
+    assert pieces == ["The kiwi-fact holds [1]."] and stream.flush() == "[2] has the mango-fact."
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds [1]. [2] has Y.", {2: "Beta"})] == \
+        [("X holds.", [1]), ('"Beta" has Y.', [2])]
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] Y holds.", {1: "A"})] == \
+        [("X holds.", [1]), ("Y holds.", [])]
     # a marker at the end of a clause is a citation, not a name
     assert cit.name_sources("The kiwi-fact holds [1] and so does the mango-fact [2].", {1: "A", 2: "B"})[1] == set()

@@ -208,6 +208,9 @@ class ClaimChecker:
                 flags.append(Flag(Action.JOINT, text, None, round(joint.score, 3),
                                   reason="stated by " + ", ".join(f"[{n}]" for n in part) + " together"))
                 kept = {n: Support(joint.score, self._cache[(claim, n)].evidence) for n in part}
+        if unstated := [n for n in sentence.named if n not in kept]:  # "[1] and [3] study X": each must state it
+            return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, unstated[0],
+                                               reason="the sentence names a source that does not state it")])
         if not kept:  # attribute: the verifier asks only the source closest to the claim (each check costs time)
             best: tuple[int, Support] | None = None
             if candidate := self._closest(claim, [n for n in allowed if n not in sentence.cited]):

@@ -20,6 +20,7 @@ from assistant.index.chunking import split_sentences
 
 MARKER = re.compile(r"\s*\[(\s*\d+\s*(?:(?:[-–,]|\]\s*\[)\s*\d+\s*)*)\]")
 _MAX_RANGE = 20
+_LEAD_MARKERS = re.compile(r"^((?:\s*\[[^\]]*\])+)\s*")
 _PARTIAL_MARKER = re.compile(r"\s*\[[\d\s,\-–\]\[]*")  # the start of a marker whose "]" has not come yet
 
 
@@ -92,21 +93,24 @@ def name_sources(sentence: str, titles: dict[int, str]) -> tuple[str, set[int]]:
 class Sentence:
     text: str  # without markers
     cited: list[int] = field(default_factory=list)
+    named: list[int] = field(default_factory=list)  # cited sources the sentence names (name_sources): each must state it
 
 
-def split_cited(text: str) -> list[Sentence]:
-    """Sentences with the numbers each cites; markers that open a sentence belong to the one before."""
+def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentence]:
+    """Sentences with the numbers each cites; markers that open a sentence belong to the one before, unless
+    they are its subject ("[2] uses ..."). With `titles`, markers used as names get their titles (name_sources)."""
     out: list[Sentence] = []
     for raw in split_sentences(text):
-        lead = re.match(r"^((?:\s*\[[^\]]*\])+)\s*", raw)
-        if lead and out:
+        lead = _LEAD_MARKERS.match(raw)
+        if lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
             raw = raw[lead.end():]
+        raw, named = name_sources(raw, titles) if titles else (raw, set())
         nums = _numbers_in(raw)
         plain = " ".join(MARKER.sub("", raw).split())
         plain = re.sub(r"\s+([.,;:!?])", r"\1", plain)
         if plain:
-            out.append(Sentence(plain, nums))
+            out.append(Sentence(plain, nums, sorted(named)))
     return out
 
 
@@ -169,7 +173,6 @@ class StreamFilter:
 
 
 _ONLY_MARKERS = re.compile(r"(?:\s*\[[^\]]*\]?)*\s*")
-_LEAD_MARKERS = re.compile(r"^((?:\s*\[[^\]]*\])+)\s*")
 
 
 class SentenceStream:
@@ -201,8 +204,11 @@ class SentenceStream:
         else:
             done, rest = parts[:-1], last
             if lead := _LEAD_MARKERS.match(last):
-                done[-1] += " " + lead.group(1).strip()
-                rest = last[lead.end():]
+                if re.fullmatch(r"\w*", last[lead.end():]):
+                    return []  # whether the markers are the next sentence's subject shows with its first word
+                if not _NOUN_MARKERS.match(last):
+                    done[-1] += " " + lead.group(1).strip()
+                    rest = last[lead.end():]
         if not done:
             return []
         self.buf = rest + (" " if self.buf[-1:].isspace() else "")

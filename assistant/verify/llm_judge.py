@@ -81,7 +81,9 @@ class LLMVerifier:
         self.yes = single_token_ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = single_token_ids(llama, ("no", "No", " no", " No", "NO"))
 
-    def _score(self, tokens: list[int]) -> float:
+    def p_yes(self, tokens: list[int]) -> float:
+        """P(yes) after a whole judge prompt, reusing the longest prefix already in the context (callers that
+        share the judge across threads hold `self.lock`)."""
         llama = self.llama
         same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         llama.n_tokens = min(same, len(tokens) - 1)  # recompute at least the last token for its logits
@@ -102,7 +104,7 @@ class LLMVerifier:
                     {"role": "system", "content": self.system},
                     {"role": "user", "content": render("verify_user", title=paper.title, abstract=paper.abstract,
                                                        claim=claim)}])
-                out.append(Support(self._score(tokens), paper.abstract))
+                out.append(Support(self.p_yes(tokens), paper.abstract))
         return out
 
     def in_context(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source]) -> ContextJudge:
@@ -149,7 +151,7 @@ class ContextJudge:
             for claim in claims:
                 tokens = self.base.tokens(context_messages(self.messages, n, paper.title, claim))
                 self._reuse(tokens)
-                out.append(Support(self.base._score(tokens), paper.abstract))
+                out.append(Support(self.base.p_yes(tokens), paper.abstract))
         return out
 
 

@@ -57,6 +57,7 @@ bench: model verifier
 	$(BIN)/python eval/bench_serve.py --model fast
 	$(BIN)/python eval/bench_verifiers.py
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions.jsonl --name dev
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_stance.jsonl --name stance --systems product
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_test.jsonl --name test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev
 	$(BIN)/python eval/report_answers.py

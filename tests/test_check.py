@@ -253,3 +253,61 @@ def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_se
         [("X holds.", [1]), ("Y holds.", [])]
     # a marker at the end of a clause is a citation, not a name
     assert cit.name_sources("The kiwi-fact holds [1] and so does the mango-fact [2].", {1: "A", 2: "B"})[1] == set()
+
+
+class ScriptedStance(ScriptedVerifier):
+    """A verifier that also reads each source's answer to a yes/no question: P(yes) scripted per title."""
+
+    def __init__(self, support: dict[tuple[str, str], float], p_yes: dict[str, float]) -> None:
+        super().__init__(support)
+        self.p_yes = p_yes
+
+    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+        return self.p_yes[paper.title], 1 - self.p_yes[paper.title]
+
+
+def run_stance(text: str, p_yes: dict[str, float], states: float = 0.9, question: str = "Does the kiwi-fact hold?"):
+    verifier = ScriptedStance({("kiwi-fact", "Alpha"): states, ("kiwi-fact", "Beta"): states}, p_yes)
+    checker = ClaimChecker(question, SOURCES, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
+                           stance=(0.7, 0.45))
+    out = [checker.check(s) for s in cit.split_cited(cit.keep_valid(text, len(SOURCES)))]
+    return [o.claim for o in out if o.claim], [f for o in out for f in o.flags]
+
+
+def test_a_restated_question_with_a_stance_needs_the_source_to_answer_that_way():
+    """'Yes, <the question>' says nothing but its stance: the mean of P(the source states it) and P(the source
+    answers yes) must clear the bar for 'yes' (the model leans to yes, so that bar is higher)."""
+    claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.1, "Beta": 0.9})
+    assert [c.text for c in claims] == ["No, the kiwi-fact does not hold."] and claims[0].cited == [1]
+    # the worst failure: "Yes" on a "no" finding, though the claim judge alone (0.9) would keep it
+    claims, flags = run_stance("Yes, the kiwi-fact holds [1].", {"Alpha": 0.1, "Beta": 0.9})
+    assert claims == [] and flags[-1].action == Action.UNSUPPORTED
+    claims, _ = run_stance("Yes, the kiwi-fact holds [1][2].", {"Alpha": 0.1, "Beta": 0.9})
+    assert claims[0].cited == [2]  # only the source that answers yes is cited
+    # a negated restatement the claim judge doubts (0.3 < 0.5) is kept when the source clearly answers no
+    claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.1, "Beta": 0.9}, states=0.3)
+    assert [c.text for c in claims] == ["No, the kiwi-fact does not hold."]
+    claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.6, "Beta": 0.9}, states=0.3)
+    assert claims == []
+
+
+def test_a_stance_on_a_sentence_with_content_is_checked_through_its_statement():
+    claims, _ = run_stance("No, the kiwi-fact holds in this work [1].", {"Alpha": 0.1, "Beta": 0.1},
+                           question="Does the kiwi-fact fail?")
+    assert claims[0].text == "No, the kiwi-fact holds in this work."  # the statement is what a source must state
+    claims, _ = run_stance("No, the kiwi-fact holds in this work [1].", {"Alpha": 0.1, "Beta": 0.1}, states=0.3,
+                           question="Does the kiwi-fact fail?")
+    assert claims == []
+
+
+def test_a_source_that_does_not_say_backs_no_stance():
+    """'No, X does not work on Y' to a question the paper does not answer: P(no) is low when the judge reads
+    "unknown", so a doubtful statement is not backed by the stance either."""
+
+    class Unsaid(ScriptedStance):
+        def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+            return 0.1, 0.1  # the rest, 0.8: the paper does not say
+
+    checker = ClaimChecker("Does the kiwi-fact hold?", SOURCES, verifier=Unsaid({("kiwi-fact", "Alpha"): 0.3}, {}),
+                           threshold=0.5, settings=AnswerSettings(), stance=(0.7, 0.45))
+    assert checker.check(cit.split_cited("No, the kiwi-fact does not hold [1].")[0]).claim is None

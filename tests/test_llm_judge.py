@@ -122,3 +122,43 @@ def test_the_same_paper_with_other_sentences_gets_its_own_vectors(embedder, pape
     for shown in (sentences, sentences[2:3], sentences[:2]):
         key = replace(paper, abstract=" ".join(shown))
         assert judge.rests_on(shown[-1], key) == shown[-1]  # a copied sentence rests on itself alone
+
+
+def test_a_stance_on_a_restated_question_needs_the_source_to_answer_that_way(judge, papers):
+    """To a dev question whose paper's answer is "no", the real judge backs the model's "No, <the question
+    negated>" and rejects "Yes, <the question>" with the shipped bars (eval/calibrate_stance_judge.py); to a dev
+    near-miss the paper does not answer, it backs no "No"."""
+    from assistant.answer import citations as cit
+    from assistant.answer.check import ClaimChecker
+    from assistant.types import Hit, Source
+
+    question = ("For compatible feature learning with fixed polytope classifiers, does the method have to learn a "
+                "mapping from the old model's features to the new ones?")
+    paper = papers["CoReS: Compatible Representations via Stationarity"]
+    s = Settings()
+    sources = [Source(1, Hit(paper, 0.0, 1, 1, 0.7), [])]
+
+    def shown(text: str, asked: str = question) -> bool:
+        checker = ClaimChecker(asked, sources, verifier=judge, threshold=s.verify.llm_threshold, settings=s.answer,
+                               stance=(s.verify.stance_yes, s.verify.stance_no))
+        return checker.check(cit.split_cited(text)[0]).claim is not None
+
+    assert shown("No, the method does not have to learn a mapping from the old model's features to the new ones [1].")
+    assert not shown("Yes, the method has to learn a mapping from the old model's features to the new ones [1].")
+    # a question the paper does not answer: "not said" is not "no" (the judge reads it as unknown)
+    assert not shown("No, CoReS was not tested with Vision Transformer backbones [1].",
+                     "Was CoReS tested with Vision Transformer backbones?")
+
+
+def test_reading_a_papers_answer_after_a_claim_check_computes_only_the_question(judge, papers):
+    import llama_cpp
+
+    from assistant.llm.llamacpp import perf_context
+
+    pair = first("paraphrase")
+    paper = papers[pair["source"]]
+    judge.support([pair["claim"]], paper)
+    llama_cpp.llama_perf_context_reset(perf_context(judge.llama))
+    yes, no = judge.stance("Does this paper propose a new method?", paper)
+    computed = llama_cpp.llama_perf_context(perf_context(judge.llama)).n_p_eval
+    assert 0 < computed < 60 and 0 <= yes + no <= 1  # the paper's tokens came from the KV cache

@@ -97,7 +97,7 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
                 "summary_themes": {"topic", "papers"}, "summary_closing": {"topic", "themes"},
                 "generate_question": {"title", "abstract", "banned"},
                 "verify_system": set(), "verify_user": {"title", "abstract", "claim"},
-                "verify_context": {"n", "title", "claim"}}
+                "verify_context": {"n", "title", "claim"}, "verify_stance_user": {"title", "abstract", "question"}}
     on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}
     assert on_disk == set(supplied)
     for name, names in supplied.items():

@@ -208,7 +208,8 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     messages = draft_messages(q, sources)
     verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources)
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
-                           judge=judge, question_vec=r.query_vec)
+                           judge=judge, question_vec=r.query_vec,
+                           stance=(settings.verify.stance_yes, settings.verify.stance_no))
     usage, stream, v = Usage(), cit.SentenceStream(), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

@@ -25,7 +25,7 @@ from assistant.answer import citations as cit
 from assistant.answer.support import EmbeddingJudge, content_words, stem
 from assistant.config import AnswerSettings
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
-from assistant.verify.base import Support, Verifier
+from assistant.verify.base import StanceJudge, Support, Verifier
 
 _STANCE = re.compile(r"^\s*(?:yes|no)\b[,.:;!]?\s*", re.I)
 _YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|"
@@ -120,7 +120,7 @@ class ClaimChecker:
                  settings: AnswerSettings, judge: EmbeddingJudge | None = None,
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
-                 joint_floor: float | None = None) -> None:
+                 joint_floor: float | None = None, stance: tuple[float, float] | None = None) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -133,6 +133,10 @@ class ClaimChecker:
         self.check_against = check_against or {}  # n -> the text the verifier reads instead of the whole abstract
         self.joint_floor = joint_floor  # None: no joint check (answers); else see _joint
         self._cache: dict[tuple[str, int], Support] = {}
+        # the bars a "Yes, <the question>" and a "No, <the question negated>" must clear, where the verifier
+        # can read a source's answer to the question
+        self.stance_bars = stance if self.yes_no and isinstance(verifier, StanceJudge) else None
+        self._stances: dict[int, tuple[float, float]] = {}
 
     def _support(self, claim: str, n: int) -> Support:
         if (claim, n) not in self._cache:
@@ -146,6 +150,13 @@ class ClaimChecker:
         together = Paper(paper_id="+".join(p.paper_id for p in papers), title=f"{len(papers)} papers",
                          abstract="\n".join(f"[{n}] {p.title}: {p.abstract}" for n, p in zip(numbers, papers, strict=True)))
         return self.verifier.support([claim], together)[0]
+
+    def _stance(self, n: int) -> tuple[float, float]:
+        """P(yes), P(no): the judge's reading of source n's answer to the yes/no question."""
+        if n not in self._stances:
+            paper = self.check_against.get(n) or self.sources[n].paper
+            self._stances[n] = self.verifier.stance(self.question, paper)  # type: ignore[attr-defined]
+        return self._stances[n]
 
     def _closest(self, claim: str, numbers: list[int]) -> int | None:
         """The source whose sentences are closest to the claim (embedding+overlap score), else the first."""
@@ -177,11 +188,13 @@ class ClaimChecker:
         claim = statement(text)
         flags: list[Flag] = []
         if stance_given and (implied := implied_stance(claim, self.question)):
-            stance = "yes" if text.lstrip().lower().startswith("yes") else "no"
-            if implied != stance:  # "No, <the question, affirmed>": a stance the statement contradicts
+            said = "yes" if text.lstrip().lower().startswith("yes") else "no"
+            if implied != said:  # "No, <the question, affirmed>": a stance the statement contradicts
                 text = f"{implied.capitalize()}, {claim}"
                 flags.append(Flag(Action.RESTANCED, text, reason=f"the statement answers {implied}, the draft "
-                                  f"opened with {stance}"))
+                                  f"opened with {said}"))
+            if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
+                return self._check_stance(text, claim, implied, sentence, flags)
         rel = self._relevance(claim)
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
         kept: dict[int, Support] = {}
@@ -220,6 +233,26 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
+        return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
+                             {n: round(s.score, 3) for n, s in kept.items()}), flags)
+
+    def _check_stance(self, text: str, claim: str, said: str, sentence: cit.Sentence, flags: list[Flag]) -> Checked:
+        """A stance and a restatement of the question ("No, X is not needed"): a source backs it when the mean of
+        two readings clears the stance's bar: P(it states X) and P(it answers the question `said`)."""
+        numbers = [n for n in sentence.cited if n in self.sources] or [self._closest(claim, list(self.sources)) or 1]
+        assert self.stance_bars is not None
+        bar = self.stance_bars[0 if said == "yes" else 1]
+        kept: dict[int, Support] = {}
+        for n in numbers:
+            sup, (yes, no) = self._support(claim, n), self._stance(n)
+            score = (sup.score + (yes if said == "yes" else no)) / 2
+            if score >= bar:
+                kept[n] = Support(score, sup.evidence)
+            else:
+                flags.append(Flag(Action.DROPPED, text, n, round(score, 3), reason=f"states it {sup.score:.2f}, "
+                                  f"answers yes {yes:.2f}, no {no:.2f}: the mean is under the bar for '{said}'"))
+        if not kept:
+            return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, reason=f"no source backs '{said}'")])
         return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
                              {n: round(s.score, 3) for n, s in kept.items()}), flags)
 

@@ -11,7 +11,7 @@ eval/verifier_pairs.jsonl (eval/bench_verifiers.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.types import Paper
 
@@ -31,3 +31,11 @@ class Verifier(Protocol):
         """One Support per claim, judged against the paper's title and abstract only."""
         ...
 
+
+@runtime_checkable
+class StanceJudge(Protocol):
+    """A judge that can also read a paper's answer to a yes/no question (the LLM judge)."""
+
+    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+        """P(the paper answers the question "yes") and P(it answers "no"); the rest: it does not say."""
+        ...

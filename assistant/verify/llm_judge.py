@@ -3,6 +3,8 @@
 The paper comes first in the prompt and the claim last, so checking several claims against
 one paper reuses the paper's tokens already in llama.cpp's KV cache: each further check
 computes only the claim's tokens. The score is P(yes) over the yes/no answer tokens.
+The same prompt, ending in a yes/no question instead of a claim, reads the paper's answer to
+the question (`stance`), for the stance an answer opens with.
 
 The judge opens the answering model's GGUF file a second time: the weights are memory-mapped,
 so they are shared, but the judge has its own context and KV cache. Answers keep their cached
@@ -80,6 +82,7 @@ class LLMVerifier:
         self.system = render("verify_system")
         self.yes = single_token_ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = single_token_ids(llama, ("no", "No", " no", " No", "NO"))
+        self.unknown = single_token_ids(llama, ("unknown", "Unknown", " unknown", " Unknown", "UNKNOWN"))
 
     def p_yes(self, tokens: list[int]) -> float:
         """P(yes) after a whole judge prompt, reusing the longest prefix already in the context (callers that
@@ -106,6 +109,24 @@ class LLMVerifier:
                                                        claim=claim)}])
                 out.append(Support(self.p_yes(tokens), paper.abstract))
         return out
+
+    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+        """P(yes) and P(no): the paper's answer to a yes/no question, against also "unknown" (a paper that does not
+        say is not a "no"). The prompt opens as a claim check's does, so after one the paper's tokens are already
+        computed. The model leans to "yes": the bars that read this are calibrated (eval/calibrate_stance_judge.py)."""
+        with self.lock:
+            tokens = self.tokens([
+                {"role": "system", "content": self.system},
+                {"role": "user", "content": render("verify_stance_user", title=paper.title, abstract=paper.abstract,
+                                                   question=question)}])
+            llama = self.llama
+            same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+            llama.n_tokens = min(same, len(tokens) - 1)
+            llama.eval(tokens[llama.n_tokens:])
+            logits = last_logits(llama)
+        groups = np.array([np.logaddexp.reduce(logits[ids]) for ids in (self.yes, self.no, self.unknown)])
+        p = np.exp(groups - np.logaddexp.reduce(groups))
+        return float(p[0]), float(p[1])
 
     def in_context(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source]) -> ContextJudge:
         """A judge for one answer: it reads the answer's prompt (`messages`), from `copy` once that is filled."""
@@ -153,6 +174,9 @@ class ContextJudge:
                 self._reuse(tokens)
                 out.append(Support(self.base.p_yes(tokens), paper.abstract))
         return out
+
+    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+        return self.base.stance(question, paper)
 
 
 def shared(a: list[int], b: list[int]) -> int:

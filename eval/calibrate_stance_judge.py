@@ -1,0 +1,153 @@
+"""Calibrate the bars a stance on a restated question must clear (verify.stance_yes, verify.stance_no), dev only.
+
+To a yes/no question the model often answers "No, <the question negated>": a sentence whose only content is
+its stance. The claim check (answer/check.py) backs such a sentence with a source when the mean of two
+readings by the LLM judge clears the stance's bar: P(the source states the sentence) and P(the source
+answers the question that way). This replays the product's own drafts of the dev yes/no questions
+(eval/questions.jsonl and eval/questions_stance.jsonl; drafts from eval/reports/answers_{dev,stance}_rows.jsonl)
+through the real claim check, every judge call cached, and picks for each stance the lowest bar at which at
+least 95% of the restatements kept carry the gold stance (on a yes/no question the papers do not answer,
+any stance kept is wrong). It then reports, over the same questions, how many
+answers show the gold stance, a wrong one, or none, with the bars and without the stance reading (the claim
+judge alone). The test set is never read here.
+
+    .venv/bin/python eval/calibrate_stance_judge.py   # -> eval/reports/stance_judge_calibration.json
+    STANCE_CALLS=/tmp/calls.pkl ...                   # keep the judge's answers between runs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from cpulock import turn  # eval/cpulock.py
+from tqdm import tqdm
+
+from assistant import Assistant, Settings
+from assistant.answer import ask
+from assistant.answer import citations as cit
+from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, statement
+from assistant.evaluate.claims import stance
+from assistant.evaluate.questions import load_questions
+from assistant.types import Paper
+from assistant.verify.base import Support
+
+EVAL = Path(__file__).parent
+SETS = {"dev": "questions.jsonl", "stance": "questions_stance.jsonl"}
+PRECISION = 0.95
+
+
+class Cached:
+    """The verifier with every answer remembered, so a replay costs no model call."""
+
+    def __init__(self, verifier: Any) -> None:
+        self.verifier, self.name = verifier, verifier.name
+        self.claims: dict[tuple[str, str], Support] = {}
+        self.stances: dict[tuple[str, str], tuple[float, float]] = {}
+        self.two_way = False  # read P(yes) and P(no) against each other only, ignoring "unknown" (for comparison)
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        for c in claims:
+            if (c, paper.paper_id) not in self.claims:
+                self.claims[(c, paper.paper_id)] = self.verifier.support([c], paper)[0]
+        return [self.claims[(c, paper.paper_id)] for c in claims]
+
+    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
+        if (question, paper.paper_id) not in self.stances:
+            self.stances[(question, paper.paper_id)] = self.verifier.stance(question, paper)
+        yes, no = self.stances[(question, paper.paper_id)]
+        return (yes / (yes + no), no / (yes + no)) if self.two_way else (yes, no)
+
+
+def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None) -> ask.Verified:
+    checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
+                           settings=a.settings.answer, judge=a.judge, question_vec=case["qvec"], stance=bars)
+    stream, v = cit.SentenceStream(), ask.Verified()
+    list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
+    return v
+
+
+def outcome(v: ask.Verified, gold: str) -> str:
+    said = None if v.refused or not v.claims else stance(render_claims(v.claims))
+    return "none" if said is None else "right" if said == gold else "wrong"
+
+
+def lowest_bar(records: list[tuple[float, bool]]) -> float:
+    """The lowest score at which >= PRECISION of the records kept are right (1.0 when none is)."""
+    for bar in sorted({s for s, _ in records}):
+        kept = [ok for s, ok in records if s >= bar]
+        if sum(kept) >= PRECISION * len(kept):
+            return round(bar - 0.0005, 3)  # just under the score, so that record is kept
+    return 1.0
+
+
+def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tuple[float, float] | None) -> dict[str, int]:
+    counts = {"right": 0, "wrong": 0, "none": 0, "unanswerable_answered": 0}
+    for c in cases:
+        v = replay(a, c, verifier, bars)
+        if c["stance"] is None:
+            counts["unanswerable_answered"] += bool(v.claims) and not v.refused
+        else:
+            counts[outcome(v, c["stance"])] += 1
+    return counts
+
+
+def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> dict[str, Any]:
+    """Bars from the restatements every replay keeps with bars of 0, and the answers those bars give."""
+    records: dict[str, list[tuple[float, bool]]] = {"yes": [], "no": []}
+    for c in cases:  # bars of 0 keep every restatement, with the mean of its two readings as its support
+        for claim in replay(a, c, verifier, (0.0, 0.0)).claims:
+            said = implied_stance(statement(claim.text), c["question"])
+            if said and claim.text != statement(claim.text):  # on an unanswerable question any stance is wrong
+                records[said] += [(score, said == c["stance"]) for score in claim.support.values()]
+    bars = (lowest_bar(records["yes"]), lowest_bar(records["no"]))
+    return {"stance_yes": bars[0], "stance_no": bars[1],
+            "restatements": {k: {"n": len(v), "right": sum(ok for _, ok in v),
+                                 "kept": sum(s >= bars[i] for s, _ in v),
+                                 "kept_right": sum(ok for s, ok in v if s >= bars[i])}
+                             for i, (k, v) in enumerate(records.items())},
+            "answers": tally(a, cases, verifier, bars), "records": {k: sorted(v) for k, v in records.items()}}
+
+
+def main() -> None:
+    a = Assistant(Settings(), progress=False)
+    verifier = Cached(a.verifier)
+    cases = []
+    for name, file in SETS.items():
+        rows = {}
+        for line in (EVAL / "reports" / f"answers_{name}_rows.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            if r["system"] == "product":
+                rows[r["id"]] = r
+        for q in load_questions(EVAL / file):
+            if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows:
+                r = ask.retrieve(ask.Question(q.question), a.retriever, a.settings.retrieval.k)
+                cases.append({"id": q.id, "question": q.question, "stance": q.stance, "draft": rows[q.id]["draft"],
+                              "sources": ask.evidence(r, a.judge, a.llm, a.settings), "qvec": r.query_vec})
+    calls = Path(os.environ.get("STANCE_CALLS", "/nonexistent/calls.pkl"))  # judge calls kept between runs
+    if calls.is_file():
+        verifier.claims, verifier.stances = pickle.loads(calls.read_bytes())
+    for c in tqdm(cases, desc="judge calls", unit="q"):  # every judge call, once, under the bench lock
+        with turn():
+            replay(a, c, verifier, (0.0, 0.0))
+            replay(a, c, verifier, None)
+    if calls.parent.is_dir():
+        calls.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
+    out: dict[str, Any] = {"questions": len(cases), "yes": sum(c["stance"] == "yes" for c in cases),
+                           "no": sum(c["stance"] == "no" for c in cases),
+                           "unanswerable": sum(c["stance"] is None for c in cases), "model": a.llm.describe()["model"]}
+    for reading in ("three-way", "two-way"):  # shipped: three-way (yes / no / unknown)
+        verifier.two_way = reading == "two-way"
+        out[reading] = calibrate(a, cases, verifier)
+    out["answers without the stance reading (claim judge alone)"] = tally(a, cases, verifier, None)
+    out["stance_yes"], out["stance_no"] = out["three-way"]["stance_yes"], out["three-way"]["stance_no"]
+    (EVAL / "reports" / "stance_judge_calibration.json").write_text(json.dumps(out, indent=1))
+    print(json.dumps({k: ({x: y for x, y in v.items() if x != "records"} if isinstance(v, dict) else v)
+                      for k, v in out.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -130,7 +130,7 @@ class VerifySettings(_Section):
                              "(eval/reports/context_judge.md).")
     llm_context_threshold: float = Field(0.566, ge=0, le=1, description="P(yes) the in-context LLM judge needs "
                                          "(eval/calibrate_threshold.py --judge context, dev drafts only).")
-    stance_yes: float = Field(0.681, ge=0, le=1, description="The bar for 'Yes, <the question>' (a stance on a "
+    stance_yes: float = Field(0.68, ge=0, le=1, description="The bar for 'Yes, <the question>' (a stance on a "
                               "restated question): the mean of the LLM judge's P(the source states it) and P(the "
                               "source answers yes, against no and unknown) must reach it (eval/calibrate_stance_judge.py, dev "
                               "drafts only).")

@@ -12,12 +12,14 @@ answers show the gold stance, a wrong one, or none, with the bars and without th
 judge alone). The test set is never read here.
 
     .venv/bin/python eval/calibrate_stance_judge.py   # -> eval/reports/stance_judge_calibration.json
-    STANCE_CALLS=/tmp/calls.pkl ...                   # keep the judge's answers between runs
+    STANCE_CALLS=/tmp/calls.pkl ...                   # keep the judge's answers between runs (delete the file
+                                                      # after changing a prompt or the model)
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 from pathlib import Path
@@ -48,6 +50,7 @@ class Cached:
         self.claims: dict[tuple[str, str], Support] = {}
         self.stances: dict[tuple[str, str], tuple[float, float]] = {}
         self.two_way = False  # read P(yes) and P(no) against each other only, ignoring "unknown" (for comparison)
+        self.reads_stance = verifier.reads_stance
 
     def support(self, claims: list[str], paper: Paper) -> list[Support]:
         for c in claims:
@@ -77,10 +80,10 @@ def outcome(v: ask.Verified, gold: str) -> str:
 
 def lowest_bar(records: list[tuple[float, bool]]) -> float:
     """The lowest score at which >= PRECISION of the records kept are right (1.0 when none is)."""
-    for bar in sorted({s for s, _ in records}):
-        kept = [ok for s, ok in records if s >= bar]
+    for score in sorted({s for s, _ in records}):
+        kept = [ok for s, ok in records if s >= score]
         if sum(kept) >= PRECISION * len(kept):
-            return round(bar - 0.0005, 3)  # just under the score, so that record is kept
+            return math.floor(score * 1000) / 1000  # at or under the score, so that record is kept
     return 1.0
 
 
@@ -98,11 +101,15 @@ def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tup
 def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> dict[str, Any]:
     """Bars from the restatements every replay keeps with bars of 0, and the answers those bars give."""
     records: dict[str, list[tuple[float, bool]]] = {"yes": [], "no": []}
-    for c in cases:  # bars of 0 keep every restatement, with the mean of its two readings as its support
+    for c in cases:  # bars of 0 keep every restatement a source does not read the other way
+        papers = {s.n: s.paper for s in c["sources"]}
         for claim in replay(a, c, verifier, (0.0, 0.0)).claims:
             said = implied_stance(statement(claim.text), c["question"])
             if said and claim.text != statement(claim.text):  # on an unanswerable question any stance is wrong
-                records[said] += [(score, said == c["stance"]) for score in claim.support.values()]
+                for n in claim.cited:  # the mean of the two readings, unrounded (Claim.support is rounded)
+                    yes, no = verifier.stance(c["question"], papers[n])
+                    states = verifier.claims[(statement(claim.text), papers[n].paper_id)].score
+                    records[said].append(((states + (yes if said == "yes" else no)) / 2, said == c["stance"]))
     bars = (lowest_bar(records["yes"]), lowest_bar(records["no"]))
     return {"stance_yes": bars[0], "stance_no": bars[1],
             "restatements": {k: {"n": len(v), "right": sum(ok for _, ok in v),
@@ -139,7 +146,8 @@ def main() -> None:
     out: dict[str, Any] = {"questions": len(cases), "yes": sum(c["stance"] == "yes" for c in cases),
                            "no": sum(c["stance"] == "no" for c in cases),
                            "unanswerable": sum(c["stance"] is None for c in cases), "model": a.llm.describe()["model"]}
-    for reading in ("three-way", "two-way"):  # shipped: three-way (yes / no / unknown)
+    # shipped: three-way (yes / no / unknown); "two-way" re-reads the same logits as P(yes) against P(no) only
+    for reading in ("three-way", "two-way"):
         verifier.two_way = reading == "two-way"
         out[reading] = calibrate(a, cases, verifier)
     out["answers without the stance reading (claim judge alone)"] = tally(a, cases, verifier, None)

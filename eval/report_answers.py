@@ -78,10 +78,11 @@ def main() -> None:
     cols = [c for c in out if out[c]]
     md = ["# Answers: dev and test, product and naive baseline", "",
           "Default model (qwen2.5-coder-1.5b), CPU. Dev: eval/questions.jsonl (thresholds and prompts were chosen "
-          "on it). Stance: eval/questions_stance.jsonl, 60 more dev yes/no questions (30 'no') over papers no test "
-          "question uses, written by a helper that saw only those papers; the stance bars were chosen on them and "
-          "on dev's. Test: eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned "
-          "on it). Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
+          "on it). Stance: eval/questions_stance.jsonl, 83 more dev yes/no questions over papers no test question "
+          "uses (60 answerable, 30 of them 'no', and 23 near-misses the papers do not answer), written by helpers "
+          "that saw only those papers; the stance bars were chosen on them and on dev's. Test: "
+          "eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned on it). "
+          "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]
     for g in GROUPS:

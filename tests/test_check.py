@@ -258,6 +258,8 @@ def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_se
 class ScriptedStance(ScriptedVerifier):
     """A verifier that also reads each source's answer to a yes/no question: P(yes) scripted per title."""
 
+    reads_stance = True
+
     def __init__(self, support: dict[tuple[str, str], float], p_yes: dict[str, float]) -> None:
         super().__init__(support)
         self.p_yes = p_yes
@@ -301,13 +303,37 @@ def test_a_stance_on_a_sentence_with_content_is_checked_through_its_statement():
 
 
 def test_a_source_that_does_not_say_backs_no_stance():
-    """'No, X does not work on Y' to a question the paper does not answer: P(no) is low when the judge reads
-    "unknown", so a doubtful statement is not backed by the stance either."""
+    """'No, X does not work on Y' to a question the paper does not answer: the judge reads "unknown", so P(no) is
+    low, and a sentence the claim judge alone would keep (0.8 >= 0.5) is not shown."""
 
     class Unsaid(ScriptedStance):
         def stance(self, question: str, paper: Paper) -> tuple[float, float]:
             return 0.1, 0.1  # the rest, 0.8: the paper does not say
 
-    checker = ClaimChecker("Does the kiwi-fact hold?", SOURCES, verifier=Unsaid({("kiwi-fact", "Alpha"): 0.3}, {}),
-                           threshold=0.5, settings=AnswerSettings(), stance=(0.7, 0.45))
+    checker = ClaimChecker("Does the kiwi-fact hold?", SOURCES, verifier=Unsaid({("kiwi-fact", "Alpha"): 0.8}, {}),
+                           threshold=0.5, settings=AnswerSettings(), stance=(0.7, 0.5))
     assert checker.check(cit.split_cited("No, the kiwi-fact does not hold [1].")[0]).claim is None
+
+
+def test_both_readings_count():
+    # P(no) alone (0.8) would clear the bar (0.45), the mean with P(states) = 0.0 does not
+    claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.2, "Beta": 0.2}, states=0.0)
+    assert claims == []
+    # P(states) alone (0.8) would clear the claim threshold (0.5), the mean with P(no) = 0.05 does not
+    claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.95, "Beta": 0.95}, states=0.8)
+    assert claims == []
+
+
+def test_an_uncited_stance_is_checked_against_the_closest_source_and_flagged():
+    claims, flags = run_stance("No, the kiwi-fact does not hold for tropical orchard fruit.", {"Alpha": 0.1, "Beta": 0.9},
+                               question="Does the kiwi-fact hold for tropical orchard fruit?")
+    assert claims[0].cited == [1] and flags[0].action == Action.ATTRIBUTED
+
+
+def test_without_a_stance_reading_the_claim_judge_alone_decides():
+    class NoReading(ScriptedStance):
+        reads_stance = False
+
+    checker = ClaimChecker("Does the kiwi-fact hold?", SOURCES, verifier=NoReading({("kiwi-fact", "Alpha"): 0.9},
+                           {"Alpha": 0.0}), threshold=0.5, settings=AnswerSettings(), stance=(0.7, 0.5))
+    assert checker.check(cit.split_cited("Yes, the kiwi-fact holds [1].")[0]).claim is not None

@@ -135,7 +135,8 @@ class ClaimChecker:
         self._cache: dict[tuple[str, int], Support] = {}
         # the bars a "Yes, <the question>" and a "No, <the question negated>" must clear, where the verifier
         # can read a source's answer to the question
-        self.stance_bars = stance if self.yes_no and isinstance(verifier, StanceJudge) else None
+        reads = isinstance(verifier, StanceJudge) and verifier.reads_stance
+        self.stance_bars = stance if self.yes_no and reads else None
         self._stances: dict[int, tuple[float, float]] = {}
 
     def _support(self, claim: str, n: int) -> Support:
@@ -238,8 +239,15 @@ class ClaimChecker:
 
     def _check_stance(self, text: str, claim: str, said: str, sentence: cit.Sentence, flags: list[Flag]) -> Checked:
         """A stance and a restatement of the question ("No, X is not needed"): a source backs it when the mean of
-        two readings clears the stance's bar: P(it states X) and P(it answers the question `said`)."""
-        numbers = [n for n in sentence.cited if n in self.sources] or [self._closest(claim, list(self.sources)) or 1]
+        two readings clears the stance's bar: P(it states X) and P(it answers the question `said`). Neither reading
+        vetoes the other (requiring P(no) > P(yes) for a "No" lost 9 of 77 right stances on the dev drafts: the
+        model leans to "yes"); the bars hold 95% precision there (eval/calibrate_stance_judge.py). An uncited one
+        is checked against the source closest to it; cited sources that fail are not replaced by others: a stance
+        is only as good as the source it was drawn from."""
+        numbers = [n for n in sentence.cited if n in self.sources]
+        if not numbers:
+            numbers = [self._closest(claim, list(self.sources)) or 1]
+            flags.append(Flag(Action.ATTRIBUTED, text, numbers[0], reason="the stance cited no source"))
         assert self.stance_bars is not None
         bar = self.stance_bars[0 if said == "yes" else 1]
         kept: dict[int, Support] = {}

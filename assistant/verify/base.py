@@ -34,7 +34,9 @@ class Verifier(Protocol):
 
 @runtime_checkable
 class StanceJudge(Protocol):
-    """A judge that can also read a paper's answer to a yes/no question (the LLM judge)."""
+    """A judge that can also read a paper's answer to a yes/no question (the LLM judge, when `reads_stance`)."""
+
+    reads_stance: bool
 
     def stance(self, question: str, paper: Paper) -> tuple[float, float]:
         """P(the paper answers the question "yes") and P(it answers "no"); the rest: it does not say."""

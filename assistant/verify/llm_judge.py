@@ -83,6 +83,8 @@ class LLMVerifier:
         self.yes = single_token_ids(llama, ("yes", "Yes", " yes", " Yes", "YES"))
         self.no = single_token_ids(llama, ("no", "No", " no", " No", "NO"))
         self.unknown = single_token_ids(llama, ("unknown", "Unknown", " unknown", " Unknown", "UNKNOWN"))
+        # the stance bars were calibrated on a three-way reading: a model without those tokens reads no stance
+        self.reads_stance = bool(self.yes and self.no and self.unknown)
 
     def p_yes(self, tokens: list[int]) -> float:
         """P(yes) after a whole judge prompt, reusing the longest prefix already in the context (callers that
@@ -144,6 +146,7 @@ class ContextJudge:
     the prompt itself, which only takes longer)."""
 
     name = "llm_context"
+    reads_stance = False  # its P(states) is on another scale (its own threshold): the stance bars do not apply
 
     def __init__(self, base: LLMVerifier, copy: ContextCopy, messages: list[dict[str, str]],
                  sources: list[Source]) -> None:
@@ -175,8 +178,6 @@ class ContextJudge:
                 out.append(Support(self.base.p_yes(tokens), paper.abstract))
         return out
 
-    def stance(self, question: str, paper: Paper) -> tuple[float, float]:
-        return self.base.stance(question, paper)
 
 
 def shared(a: list[int], b: list[int]) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -156,7 +157,7 @@ class ClaimChecker:
         """P(yes), P(no): the judge's reading of source n's answer to the yes/no question."""
         if n not in self._stances:
             paper = self.check_against.get(n) or self.sources[n].paper
-            self._stances[n] = self.verifier.stance(self.question, paper)  # type: ignore[attr-defined]
+            self._stances[n] = cast(StanceJudge, self.verifier).stance(self.question, paper)
         return self._stances[n]
 
     def _closest(self, claim: str, numbers: list[int]) -> int | None:
@@ -234,6 +235,10 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
+        return self._kept(text, claim, kept, flags)
+
+    def _kept(self, text: str, claim: str, kept: dict[int, Support], flags: list[Flag]) -> Checked:
+        """The shown sentence, citing the sources that back it, each with the sentence(s) it rests on."""
         return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
                              {n: round(s.score, 3) for n, s in kept.items()}), flags)
 
@@ -261,8 +266,7 @@ class ClaimChecker:
                                   f"answers yes {yes:.2f}, no {no:.2f}: the mean is under the bar for '{said}'"))
         if not kept:
             return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, reason=f"no source backs '{said}'")])
-        return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
-                             {n: round(s.score, 3) for n, s in kept.items()}), flags)
+        return self._kept(text, claim, kept, flags)
 
 
 def citations_of(claims: list[Claim], sources: list[Source]) -> list[Citation]:

@@ -86,16 +86,20 @@ class LLMVerifier:
         # the stance bars were calibrated on a three-way reading: a model without those tokens reads no stance
         self.reads_stance = bool(self.yes and self.no and self.unknown)
 
-    def p_yes(self, tokens: list[int]) -> float:
-        """P(yes) after a whole judge prompt, reusing the longest prefix already in the context (callers that
-        share the judge across threads hold `self.lock`)."""
+    def answer_probs(self, tokens: list[int], *groups: list[int]) -> np.ndarray:
+        """After a whole judge prompt, the probability of each group of answer tokens against the others, reusing
+        the longest prefix already in the context (callers that share the judge across threads hold `self.lock`)."""
         llama = self.llama
         same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         llama.n_tokens = min(same, len(tokens) - 1)  # recompute at least the last token for its logits
         llama.eval(tokens[llama.n_tokens:])
         logits = last_logits(llama)
-        y, n = np.logaddexp.reduce(logits[self.yes]), np.logaddexp.reduce(logits[self.no])
-        return float(1.0 / (1.0 + np.exp(n - y)))
+        mass = np.array([np.logaddexp.reduce(logits[ids]) for ids in groups])
+        return np.exp(mass - np.logaddexp.reduce(mass))
+
+    def p_yes(self, tokens: list[int]) -> float:
+        """P(yes) against no after a whole judge prompt (see answer_probs)."""
+        return float(self.answer_probs(tokens, self.yes, self.no)[0])
 
     def tokens(self, messages: list[dict[str, str]]) -> list[int]:
         prompt = str(self.format(messages=messages).prompt)
@@ -121,13 +125,7 @@ class LLMVerifier:
                 {"role": "system", "content": self.system},
                 {"role": "user", "content": render("verify_stance_user", title=paper.title, abstract=paper.abstract,
                                                    question=question)}])
-            llama = self.llama
-            same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
-            llama.n_tokens = min(same, len(tokens) - 1)
-            llama.eval(tokens[llama.n_tokens:])
-            logits = last_logits(llama)
-        groups = np.array([np.logaddexp.reduce(logits[ids]) for ids in (self.yes, self.no, self.unknown)])
-        p = np.exp(groups - np.logaddexp.reduce(groups))
+            p = self.answer_probs(tokens, self.yes, self.no, self.unknown)
         return float(p[0]), float(p[1])
 
     def in_context(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source]) -> ContextJudge:
@@ -177,7 +175,6 @@ class ContextJudge:
                 self._reuse(tokens)
                 out.append(Support(self.base.p_yes(tokens), paper.abstract))
         return out
-
 
 
 def shared(a: list[int], b: list[int]) -> int:

@@ -321,7 +321,8 @@ def report_md(o: dict[str, Any]) -> str:
     md += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     md += ["", "    .venv/bin/python eval/bench_million.py build     # resumable, takes /tmp/cpu.lock per batch group",
            "    .venv/bin/python eval/bench_million.py measure", ""]
-    return "\n".join(md)
+    notes = REPORTS / "bench_million_notes.md"  # earlier runs and what they found, written by hand
+    return "\n".join(md) + ("\n" + notes.read_text() if notes.is_file() else "")
 
 
 if __name__ == "__main__":

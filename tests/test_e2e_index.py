@@ -78,6 +78,19 @@ def test_changed_paper_is_reembedded_and_removed_papers_pruned(tmp_path, embedde
     assert a.judge is not old_judge  # support checks see the new abstract, not cached vectors of the old one
 
 
+def test_nearest_chunks_of_an_empty_or_small_store(tmp_path, embedder):
+    """The store asks Chroma for n results without counting first: fewer stored chunks, or none, is not an error."""
+    a = Assistant(Settings(data_dir=tmp_path), embedder=embedder, progress=False)
+    vec = embedder.embed(["graph neural networks"])[0]
+    assert a.store.query_ids(vec, 50) == [] and a.store.query(vec, 50) == []
+    src = tmp_path / "c.jsonl"
+    src.write_text("\n".join(json.dumps({"id": f"p{i}", "title": f"Paper {i}", "abstract": f"Topic {i} is studied."})
+                             for i in range(2)))
+    a.ingest([src])
+    assert sorted(cid for cid, _ in a.store.query_ids(vec, 50)) == ["p0#0", "p1#0"]
+    assert [c.paper_id for c in a.store.query(vec, 1)] in (["p0"], ["p1"])
+
+
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from assistant import Assistant, Settings

@@ -200,9 +200,10 @@ class Store:
         self._changed()
 
     # ---- reading ----------------------------------------------------------------------
+    # Neither query asks for the count first: Chroma returns what it has when n exceeds it, and a count
+    # is a full scan in the server (50 ms at 1M chunks, more than the search; eval/reports/bench_million.md).
     def query(self, vector: np.ndarray, n: int) -> list[StoredChunk]:
-        n = min(n, self.chunk_count())
-        if n == 0:
+        if n <= 0:
             return []
         r = self.chunks.query(query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"])
         return [StoredChunk(cid, m["paper_id"], doc, int(m["position"]), m["hash"], float(d))
@@ -212,8 +213,7 @@ class Store:
     def query_ids(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine distance) of the n nearest chunks: no texts or metadata, which cost far more to
         fetch than the search itself in a large collection (eval/reports/bench_million.md)."""
-        n = min(n, self.chunk_count())
-        if n == 0:
+        if n <= 0:
             return []
         r = self.chunks.query(query_embeddings=[vector], n_results=n, include=["distances"])
         return [(cid, float(d)) for cid, d in zip(r["ids"][0], r["distances"][0], strict=True)]

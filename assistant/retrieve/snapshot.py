@@ -166,12 +166,16 @@ def build(store: Store, root: Path) -> Snapshot:
 
 
 class _Tokens:
-    """Token ids of many texts under one vocabulary, kept as flat int32 arrays (a page at a time)."""
+    """Term counts of many texts under one vocabulary, a page at a time: each page's (term, doc, tf)
+    triples are counted when it is added, so the whole collection is never held as one token stream."""
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
-        self.parts: list[np.ndarray] = []
+        self.terms: list[np.ndarray] = []
+        self.docs: list[np.ndarray] = []
+        self.tfs: list[np.ndarray] = []
         self.lens: list[np.ndarray] = []
+        self.n_docs = 0
 
     def add(self, texts: list[str]) -> None:
         if not texts:
@@ -181,8 +185,13 @@ class _Tokens:
         remap = np.asarray([self.vocab.setdefault(w, len(self.vocab)) for w, _ in local], dtype=np.int32)
         lens = np.fromiter((len(d) for d in t.ids), dtype=np.int64, count=len(t.ids))
         flat = np.fromiter((i for d in t.ids for i in d), dtype=np.int32, count=int(lens.sum()))
-        self.parts.append(remap[flat])
+        doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+        pairs, tf = np.unique((remap[flat].astype(np.int64) << 32) | doc, return_counts=True)
+        self.terms.append((pairs >> 32).astype(np.int32))
+        self.docs.append(((pairs & 0xFFFFFFFF) + self.n_docs).astype(np.int32))
+        self.tfs.append(tf.astype(np.float32))
         self.lens.append(lens)
+        self.n_docs += len(lens)
 
     def index(self) -> LexicalIndex:
         """BM25 (Lucene idf and tf, bm25s's parameters) as bm25s's CSC arrays; checked against bm25s in the tests."""
@@ -190,21 +199,30 @@ class _Tokens:
         if not self.lens:
             return LexicalIndex(bm25s.BM25(), 0)
         lens = np.concatenate(self.lens)
-        tok = np.concatenate(self.parts)
-        self.parts = []
         n_docs, n_vocab = len(lens), len(self.vocab)
-        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
-        pairs, tf = np.unique((tok.astype(np.int64) << 32) | doc, return_counts=True)
-        del tok, doc
-        t, d = (pairs >> 32).astype(np.int64), (pairs & 0xFFFFFFFF).astype(np.int32)
+        # term-major order; stable, so docs stay ascending within a term (pages come in doc order)
+        t = np.concatenate(self.terms)
+        self.terms = []
+        order = np.argsort(t, kind="stable")
+        t = t[order]
+        d = np.concatenate(self.docs)[order]
+        self.docs = []
+        tf = np.concatenate(self.tfs)[order]
+        self.tfs = []
+        del order
         df = np.bincount(t, minlength=n_vocab)
-        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         k1, b = TOKENIZER["k1"], TOKENIZER["b"]
-        tfc = tf / (k1 * ((1 - b) + b * lens[d] / lens.mean()) + tf)
+        norm = (k1 * ((1 - b) + b * lens / lens.mean())).astype(np.float32)
+        data = norm[d]
+        data += tf
+        np.divide(tf, data, out=data)  # tf / (k1 * (1 - b + b * len / avg) + tf), in place to keep the peak low
+        del tf
+        data *= idf[t]
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         bm25 = bm25s.BM25(method=TOKENIZER["method"], k1=k1, b=b)
-        bm25.scores = {"data": (idf[t] * tfc).astype(np.float32), "indices": d, "indptr": indptr, "num_docs": n_docs}
+        bm25.scores = {"data": data, "indices": d, "indptr": indptr, "num_docs": n_docs}
         bm25.vocab_dict, bm25.nonoccurrence_array = self.vocab, None
         return LexicalIndex(bm25, n_docs)
 

@@ -109,6 +109,7 @@ class Action(StrEnum):
     UNSUPPORTED = "unsupported"  # no source states the sentence: it is not shown
     RESTATED = "restated"  # the sentence only restates the question: it is not shown
     RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
+    UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 
 

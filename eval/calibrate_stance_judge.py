@@ -34,7 +34,7 @@ from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, statement
 from assistant.evaluate.claims import stance
 from assistant.evaluate.questions import load_questions
-from assistant.types import Paper
+from assistant.types import Action, Paper
 from assistant.verify.base import Support
 
 EVAL = Path(__file__).parent
@@ -88,13 +88,18 @@ def lowest_bar(records: list[tuple[float, bool]]) -> float:
 
 
 def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tuple[float, float] | None) -> dict[str, int]:
-    counts = {"right": 0, "wrong": 0, "none": 0, "unanswerable_answered": 0}
+    counts = {"right": 0, "wrong": 0, "none": 0, "unanswerable_answered": 0,
+              "content_stance_removed_right": 0, "content_stance_removed_wrong": 0}
     for c in cases:
         v = replay(a, c, verifier, bars)
         if c["stance"] is None:
             counts["unanswerable_answered"] += bool(v.claims) and not v.refused
         else:
             counts[outcome(v, c["stance"])] += 1
+        for f in v.flags:  # "Yes, <content>" shown without its stance: was the stance removed right or wrong?
+            if f.action == Action.UNSTANCED:
+                said = "yes" if f.sentence.lstrip().lower().startswith("yes") else "no"
+                counts["content_stance_removed_" + ("right" if said == c["stance"] else "wrong")] += 1
     return counts
 
 

@@ -302,6 +302,23 @@ def test_a_stance_on_a_sentence_with_content_is_checked_through_its_statement():
     assert claims == []
 
 
+def test_a_stance_on_a_content_sentence_is_shown_only_when_its_source_answers_that_way():
+    """'Yes, <a true statement>' on a paper that answers no ("Yes, the method needs no mapping" to "Does the
+    method have to learn a mapping?"): the statement is shown, the stance is not."""
+    q = "Does the kiwi-fact hold everywhere?"
+    claims, flags = run_stance("Yes, the kiwi-fact holds only in this orchard [1].", {"Alpha": 0.1, "Beta": 0.9},
+                               question=q)
+    assert [c.text for c in claims] == ["The kiwi-fact holds only in this orchard."] and claims[0].cited == [1]
+    assert [f.action for f in flags] == [Action.UNSTANCED]
+    claims, flags = run_stance("Yes, the kiwi-fact holds only in this orchard [1].", {"Alpha": 0.9, "Beta": 0.9},
+                               question=q)
+    assert [c.text for c in claims] == ["Yes, the kiwi-fact holds only in this orchard."] and flags == []
+    # one citing source that answers that way is enough to keep the stance
+    claims, _ = run_stance("Yes, the kiwi-fact holds only in this orchard [1][2].", {"Alpha": 0.1, "Beta": 0.9},
+                           question=q)
+    assert claims[0].text.startswith("Yes, ") and claims[0].cited == [1, 2]
+
+
 def test_a_source_that_does_not_say_backs_no_stance():
     """'No, X does not work on Y' to a question the paper does not answer: the judge reads "unknown", so P(no) is
     low, and a sentence the claim judge alone would keep (0.8 >= 0.5) is not shown."""

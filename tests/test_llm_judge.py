@@ -138,16 +138,24 @@ def test_a_stance_on_a_restated_question_needs_the_source_to_answer_that_way(jud
     s = Settings()
     sources = [Source(1, Hit(paper, 0.0, 1, 1, 0.7), [])]
 
-    def shown(text: str, asked: str = question) -> bool:
+    def checked(text: str, asked: str = question) -> str | None:
         checker = ClaimChecker(asked, sources, verifier=judge, threshold=s.verify.llm_threshold, settings=s.answer,
                                stance=(s.verify.stance_yes, s.verify.stance_no))
-        return checker.check(cit.split_cited(text)[0]).claim is not None
+        claim = checker.check(cit.split_cited(text)[0]).claim
+        return claim.text if claim else None
+
+    def shown(text: str, asked: str = question) -> bool:
+        return checked(text, asked) is not None
 
     assert shown("No, the method does not have to learn a mapping from the old model's features to the new ones [1].")
     assert not shown("Yes, the method has to learn a mapping from the old model's features to the new ones [1].")
     # a question the paper does not answer: "not said" is not "no" (the judge reads it as unknown)
     assert not shown("No, CoReS was not tested with Vision Transformer backbones [1].",
                      "Was CoReS tested with Vision Transformer backbones?")
+    # a true statement under the wrong stance: the statement is shown, the "Yes" is not
+    content = "the fixed classifier keeps classes stationary, so no mapping between representations is learned"
+    assert checked(f"Yes, {content} [1].") == content[0].upper() + content[1:] + "."
+    assert checked(f"No, {content} [1].") == f"No, {content}."
 
 
 def test_reading_a_papers_answer_after_a_claim_check_computes_only_the_question(judge, papers):

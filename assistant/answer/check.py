@@ -235,7 +235,21 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
+        if stance_given and self.stance_bars and not self._backs_stance(text, kept):
+            said = "yes" if text.lstrip().lower().startswith("yes") else "no"
+            flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{said}'; the statement is kept"))
+            text = claim[:1].upper() + claim[1:]
         return self._kept(text, claim, kept, flags)
+
+    def _backs_stance(self, text: str, kept: dict[int, Support]) -> bool:
+        """Does a source that states this sentence's content also answer the question its way? The same rule
+        and bars as a restated stance (_check_stance), with P(states) read for the content: "Yes, linear
+        models are relatively unbiased" to "Are linear models strongly biased?" states a true thing under a
+        stance its source does not take."""
+        assert self.stance_bars is not None
+        said = "yes" if text.lstrip().lower().startswith("yes") else "no"
+        bar = self.stance_bars[0 if said == "yes" else 1]
+        return any((sup.score + self._stance(n)[0 if said == "yes" else 1]) / 2 >= bar for n, sup in kept.items())
 
     def _kept(self, text: str, claim: str, kept: dict[int, Support], flags: list[Flag]) -> Checked:
         """The shown sentence, citing the sources that back it, each with the sentence(s) it rests on."""

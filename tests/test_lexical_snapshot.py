@@ -38,9 +38,11 @@ def _current(root: Path) -> Path:
     return root / (root / "CURRENT").read_text().strip()
 
 
-def test_numpy_build_scores_like_bm25s():
+@pytest.mark.parametrize("spill", [False, True])
+def test_numpy_build_scores_like_bm25s(spill, tmp_path):
+    """Built page by page, in memory or through files (as a snapshot build does), the index scores as bm25s's."""
     texts = [f"{p.title}\n{p.abstract}" for p in load_papers().papers[:60]] + ["", "the of and"]
-    tok = _Tokens()
+    tok = _Tokens(tmp_path if spill else None)
     tok.add(texts[:25])
     tok.add(texts[25:])
     ours = tok.index().bm25

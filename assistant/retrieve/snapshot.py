@@ -22,9 +22,11 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,7 +122,9 @@ def build(store: Store, root: Path) -> Snapshot:
     prow = {pid: i for i, pid in enumerate(committed)}
     chunk_paper: list[int] = []
     chunk_pos: list[int] = []
-    tok = _Tokens()
+    root.mkdir(parents=True, exist_ok=True)
+    spill = tempfile.TemporaryDirectory(prefix=".spill-", suffix=".tmp", dir=root)  # ".tmp": no cleanup takes it
+    tok = _Tokens(Path(spill.name))
     for _ids, docs, metas in store._pages(store.chunks, ["documents", "metadatas"]):
         texts = []
         for doc, m in zip(docs, metas, strict=True):
@@ -141,6 +145,8 @@ def build(store: Store, root: Path) -> Snapshot:
         "paper_hashes": np.asarray([h.encode() for h in committed.values()], dtype=bytes),
         "names": np.asarray([n for n, _ in rare], dtype=bytes), "name_papers": name_papers,
     }
+    n_rows, n_papers = len(chunk_paper), len(committed)
+    del chunk_paper, chunk_pos, titles, prow, names, rare, committed  # a million of each: freed before the index
     root.mkdir(parents=True, exist_ok=True)
     name = f"snap-{uuid.uuid4().hex[:12]}"
     tmp = root / f".{name}.tmp"
@@ -150,7 +156,7 @@ def build(store: Store, root: Path) -> Snapshot:
         for k, a in arrays.items():
             np.save(tmp / f"{k}.npy", a, allow_pickle=False)
         files = {str(p.relative_to(tmp)): _file_check(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-        manifest = {"key": key, "rows": len(chunk_paper), "paper_rows": len(committed), "files": files,
+        manifest = {"key": key, "rows": n_rows, "paper_rows": n_papers, "files": files,
                     "build_s": round(time.perf_counter() - t0, 2)}
         _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=1))
         tmp.rename(root / name)
@@ -158,24 +164,30 @@ def build(store: Store, root: Path) -> Snapshot:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        spill.cleanup()
     for old in root.iterdir():  # processes that still map old arrays keep them (POSIX unlink)
         if old.name not in (name, "CURRENT") and not old.name.endswith(".tmp"):
             shutil.rmtree(old, ignore_errors=True)
-    log.info("BM25 snapshot of %d chunks built in %.1fs at %s", len(chunk_paper), time.perf_counter() - t0, root / name)
+    log.info("BM25 snapshot of %d chunks built in %.1fs at %s", n_rows, time.perf_counter() - t0, root / name)
     return _open(root / name, manifest, check=False)
 
 
 class _Tokens:
     """Term counts of many texts under one vocabulary, a page at a time: each page's (term, doc, tf)
-    triples are counted when it is added, so the whole collection is never held as one token stream."""
+    triples are counted when it is added, so the whole collection is never held as one token stream.
+    With `spill`, the triples go to files there instead of memory (a million papers' are ~0.75 GB)."""
 
-    def __init__(self) -> None:
+    _KINDS = (("terms", np.int32), ("docs", np.int32), ("tfs", np.uint16))
+
+    def __init__(self, spill: Path | None = None) -> None:
         self.vocab: dict[str, int] = {}
-        self.terms: list[np.ndarray] = []
-        self.docs: list[np.ndarray] = []
-        self.tfs: list[np.ndarray] = []
         self.lens: list[np.ndarray] = []
+        self.sizes: list[int] = []  # pairs per page
         self.n_docs = 0
+        self.spill = spill
+        self.held: list[tuple[np.ndarray, ...]] = []
+        self.files = [(spill / name).open("wb") for name, _ in self._KINDS] if spill else []
 
     def add(self, texts: list[str]) -> None:
         if not texts:
@@ -186,45 +198,79 @@ class _Tokens:
         lens = np.fromiter((len(d) for d in t.ids), dtype=np.int64, count=len(t.ids))
         flat = np.fromiter((i for d in t.ids for i in d), dtype=np.int32, count=int(lens.sum()))
         doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-        pairs, tf = np.unique((remap[flat].astype(np.int64) << 32) | doc, return_counts=True)
-        self.terms.append((pairs >> 32).astype(np.int32))
-        self.docs.append(((pairs & 0xFFFFFFFF) + self.n_docs).astype(np.int32))
-        self.tfs.append(tf.astype(np.float32))
+        pairs, tf = np.unique((remap[flat].astype(np.int64) << 32) | doc, return_counts=True)  # sorted by term
+        page = ((pairs >> 32).astype(np.int32), ((pairs & 0xFFFFFFFF) + self.n_docs).astype(np.int32),
+                tf.astype(np.uint16))  # a term's count in one chunk
+        if self.files:
+            for f, a in zip(self.files, page, strict=True):
+                a.tofile(f)
+        else:
+            self.held.append(page)
+        self.sizes.append(len(pairs))
         self.lens.append(lens)
         self.n_docs += len(lens)
 
+    def _pages(self, kinds: int) -> Iterator[tuple[np.ndarray, ...]]:
+        """Each page's first `kinds` arrays (terms; docs; tfs), in the order added."""
+        if not self.files:
+            yield from (page[:kinds] for page in self.held)
+            return
+        for f in self.files:
+            f.close()
+        assert self.spill is not None
+        readers = [(self.spill / name).open("rb") for name, _ in self._KINDS[:kinds]]
+        try:
+            for n in self.sizes:
+                yield tuple(np.fromfile(r, dtype=dt, count=n) for r, (_, dt) in zip(readers, self._KINDS, strict=False))
+        finally:
+            for r in readers:
+                r.close()
+
     def index(self) -> LexicalIndex:
-        """BM25 (Lucene idf and tf, bm25s's parameters) as bm25s's CSC arrays; checked against bm25s in the tests."""
+        """BM25 (Lucene idf and tf, bm25s's parameters) as bm25s's CSC arrays; checked against bm25s in the tests.
+
+        Two passes over the pages: count each term's pairs, then scatter every page's pairs straight
+        into their slots; never a sort of the whole collection."""
         self.vocab.setdefault("", len(self.vocab))
         if not self.lens:
             return LexicalIndex(bm25s.BM25(), 0)
         lens = np.concatenate(self.lens)
         n_docs, n_vocab = len(lens), len(self.vocab)
-        # term-major order; stable, so docs stay ascending within a term (pages come in doc order)
-        t = np.concatenate(self.terms)
-        self.terms = []
-        order = np.argsort(t, kind="stable")
-        t = t[order]
-        d = np.concatenate(self.docs)[order]
-        self.docs = []
-        tf = np.concatenate(self.tfs)[order]
-        self.tfs = []
-        del order
-        df = np.bincount(t, minlength=n_vocab)
+        df = np.zeros(n_vocab, dtype=np.int64)
+        for (t,) in self._pages(1):
+            terms, counts = _runs(t)
+            df[terms] += counts
+        indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         k1, b = TOKENIZER["k1"], TOKENIZER["b"]
         norm = (k1 * ((1 - b) + b * lens / lens.mean())).astype(np.float32)
-        data = norm[d]
-        data += tf
-        np.divide(tf, data, out=data)  # tf / (k1 * (1 - b + b * len / avg) + tf), in place to keep the peak low
-        del tf
-        data *= idf[t]
-        indptr = np.zeros(n_vocab + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
+        indices = np.empty(indptr[-1], dtype=np.int32)
+        data = np.empty(indptr[-1], dtype=np.float32)
+        cursor = indptr[:-1].copy()  # next free slot of each term; pages come in doc order, so docs stay ascending
+        for t, d, tf in self._pages(3):
+            terms, counts = _runs(t)
+            pos = np.repeat(cursor[terms] - (np.cumsum(counts) - counts), counts) + np.arange(len(t))
+            indices[pos] = d
+            score = norm[d]
+            score += tf
+            np.divide(tf, score, out=score)  # tf / (k1 * (1 - b + b * len / avg) + tf)
+            score *= idf[t]
+            data[pos] = score
+            cursor[terms] += counts
+        self.held = []
         bm25 = bm25s.BM25(method=TOKENIZER["method"], k1=k1, b=b)
-        bm25.scores = {"data": data, "indices": d, "indptr": indptr, "num_docs": n_docs}
+        bm25.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
         bm25.vocab_dict, bm25.nonoccurrence_array = self.vocab, None
         return LexicalIndex(bm25, n_docs)
+
+
+def _runs(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how many times each occurs."""
+    if not len(t):
+        return t, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+    return t[starts], np.diff(np.r_[starts, len(t)])
 
 
 def _file_check(path: Path) -> dict[str, int]:

@@ -15,8 +15,8 @@ wander by 10% or more between runs.
 Configurations: `now` (the current settings: chunks sized from the embedder's window, no
 overlap, length-sorted window-sized batches, pipelined stages) and `before` (200-token chunks
 with 40-token overlaps, 64 texts a batch, stages one after another: the code before issue 14,
-emulated with today's code). For reference, the issue's plain encode: one text per paper
-(title + abstract) cut at 256 word pieces, 64 a batch.
+emulated with today's code, so it too embeds the shortest papers first). For reference, the
+issue's plain encode: one text per paper (title + abstract) cut at 256 word pieces, 64 a batch.
 
     .venv/bin/python eval/bench_ingest.py [--repeat 4] [--sets bundled,long]
 

@@ -89,17 +89,18 @@ def lowest_bar(records: list[tuple[float, bool]]) -> float:
 
 def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tuple[float, float] | None) -> dict[str, int]:
     counts = {"right": 0, "wrong": 0, "none": 0, "unanswerable_answered": 0,
-              "content_stance_removed_right": 0, "content_stance_removed_wrong": 0}
+              "content_stance_removed_was_right": 0, "content_stance_removed_was_wrong": 0}
     for c in cases:
         v = replay(a, c, verifier, bars)
         if c["stance"] is None:
             counts["unanswerable_answered"] += bool(v.claims) and not v.refused
         else:
             counts[outcome(v, c["stance"])] += 1
-        for f in v.flags:  # "Yes, <content>" shown without its stance: was the stance removed right or wrong?
+        # "Yes, <content>" shown without its stance: did the removed stance match gold? (none does on an unanswerable)
+        for f in v.flags:
             if f.action == Action.UNSTANCED:
                 said = "yes" if f.sentence.lstrip().lower().startswith("yes") else "no"
-                counts["content_stance_removed_" + ("right" if said == c["stance"] else "wrong")] += 1
+                counts["content_stance_removed_was_" + ("right" if said == c["stance"] else "wrong")] += 1
     return counts
 
 

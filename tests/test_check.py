@@ -313,10 +313,22 @@ def test_a_stance_on_a_content_sentence_is_shown_only_when_its_source_answers_th
     claims, flags = run_stance("Yes, the kiwi-fact holds only in this orchard [1].", {"Alpha": 0.9, "Beta": 0.9},
                                question=q)
     assert [c.text for c in claims] == ["Yes, the kiwi-fact holds only in this orchard."] and flags == []
-    # one citing source that answers that way is enough to keep the stance
+    # one citing source that answers that way is enough to keep the stance; both stay cited, for the content
+    # they both state (a restated question, whose only content is its stance, cites only the sources backing it)
     claims, _ = run_stance("Yes, the kiwi-fact holds only in this orchard [1][2].", {"Alpha": 0.1, "Beta": 0.9},
                            question=q)
     assert claims[0].text.startswith("Yes, ") and claims[0].cited == [1, 2]
+    # a term that starts lowercase keeps its case when the stance goes
+    claims, _ = run_stance("Yes, mAP of the kiwi-fact rises in this orchard [1].", {"Alpha": 0.1, "Beta": 0.9},
+                           question=q)
+    assert [c.text for c in claims] == ["mAP of the kiwi-fact rises in this orchard."]
+
+
+def test_a_sentence_opening_with_the_word_no_has_no_stance_to_remove():
+    """"No prior work ..." is a statement, not the stance "No,": removing "No" would reverse it."""
+    claims, flags = run_stance("No prior work shows the kiwi-fact outside this orchard [1].", {"Alpha": 0.9, "Beta": 0.9},
+                               question="Does the kiwi-fact hold everywhere?")
+    assert [c.text for c in claims] == ["No prior work shows the kiwi-fact outside this orchard."] and flags == []
 
 
 def test_a_source_that_does_not_say_backs_no_stance():

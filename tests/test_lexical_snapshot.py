@@ -42,12 +42,17 @@ def _current(root: Path) -> Path:
 def test_numpy_build_scores_like_bm25s(spill, tmp_path):
     """Built page by page, in memory or through files (as a snapshot build does), the index scores as bm25s's."""
     texts = [f"{p.title}\n{p.abstract}" for p in load_papers().papers[:60]] + ["", "the of and"]
+    texts = texts[:20] + ["the of", ""] + texts[20:]  # a page with no term at all, between two others
     tok = _Tokens(tmp_path if spill else None)
-    tok.add(texts[:25])
-    tok.add(texts[25:])
+    for page in (texts[:20], texts[20:22], texts[22:45], texts[45:]):
+        tok.add(page)
     ours = tok.index().bm25
     ref = bm25s.BM25(method=TOKENIZER["method"], k1=TOKENIZER["k1"], b=TOKENIZER["b"])
     ref.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    scores, ptr = ours.scores, ours.scores["indptr"]
+    # the CSC layout bm25s reads: each term's docs ascending, one slot each, nothing left unfilled
+    assert all((np.diff(scores["indices"][ptr[i]:ptr[i + 1]]) > 0).all() for i in range(len(ptr) - 1))
+    assert ptr[-1] == len(scores["indices"]) and np.isfinite(scores["data"]).all() and (scores["data"] > 0).all()
     for query in ["sparse autoencoders language models", "state space vision", "CaSED vocabulary", "the of"]:
         q = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)[0]
         assert [t for t in q if t in ours.vocab_dict] == [t for t in q if t in ref.vocab_dict]
@@ -60,6 +65,7 @@ def test_snapshot_is_reused_then_rebuilt_after_an_ingest_changes_papers(small, e
     root = snapshot_root(s)
     r1 = Retriever(store, embedder, s.retrieval)
     first = _current(root)
+    assert [d.name for d in root.iterdir() if d.name.startswith(".")] == []  # the build's temporary files are gone
     assert first.parent.parent.name == "chroma-bm25" and r1.snapshot.lexical.size == store.chunk_count()
     assert r1.search(PAPERS[3].title, 3)[0].paper.paper_id == PAPERS[3].paper_id
 

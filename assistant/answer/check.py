@@ -28,7 +28,7 @@ from assistant.config import AnswerSettings
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
 from assistant.verify.base import StanceJudge, Support, Verifier
 
-_STANCE = re.compile(r"^\s*(?:yes|no)\b[,.:;!]?\s*", re.I)
+_STANCE = re.compile(r"^\s*(?:yes|no)\s*(?:[,.:;!\u2014\u2013-]\s*|$)", re.I)  # "No prior work ..." is no stance
 _YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has|have|had|will|would|should|"
                               r"may|might|must|shall)\b", re.I)
 
@@ -62,11 +62,18 @@ def is_yes_no(question: str) -> bool:
     return False
 
 
+def _sentence_case(text: str) -> str:
+    """Capitalise a plain lowercase first word ("the method" -> "The method"), not a term ("mAP", "k-means")."""
+    return text[:1].upper() + text[1:] if re.match(r"[a-z]+(?:\s|,|$)", text) else text
+
+
 def statement(sentence: str) -> str:
     """The sentence without a leading yes/no stance: what a source has to state.
 
     >>> statement("No, it is training-free.")
     'it is training-free.'
+    >>> statement("No prior work studies it.")
+    'No prior work studies it.'
     """
     return _STANCE.sub("", sentence, count=1) or sentence
 
@@ -238,7 +245,7 @@ class ClaimChecker:
         if stance_given and self.stance_bars and not self._backs_stance(text, kept):
             said = "yes" if text.lstrip().lower().startswith("yes") else "no"
             flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{said}'; the statement is kept"))
-            text = claim[:1].upper() + claim[1:]
+            text = _sentence_case(claim)
         return self._kept(text, claim, kept, flags)
 
     def _backs_stance(self, text: str, kept: dict[int, Support]) -> bool:

@@ -123,36 +123,42 @@ def build(store: Store, root: Path) -> Snapshot:
     chunk_paper: list[int] = []
     chunk_pos: list[int] = []
     root.mkdir(parents=True, exist_ok=True)
-    spill = tempfile.TemporaryDirectory(prefix=".spill-", suffix=".tmp", dir=root)  # ".tmp": no cleanup takes it
-    tok = _Tokens(Path(spill.name))
-    for _ids, docs, metas in store._pages(store.chunks, ["documents", "metadatas"]):
-        texts = []
-        for doc, m in zip(docs, metas, strict=True):
-            p = prow.get(m["paper_id"])
-            if p is not None and committed[m["paper_id"]] == m["hash"]:
-                chunk_paper.append(p)
-                chunk_pos.append(int(m["position"]))
-                texts.append(f"{titles[p]}\n{doc}")
-        tok.add(texts)
-    key["content"] = content_fingerprint(committed)
-    rare = sorted((n.encode(), sorted(rows)) for n, rows in names.items() if len(rows) <= MAX_NAME_PAPERS)
-    name_papers = np.full((len(rare), MAX_NAME_PAPERS), -1, dtype=np.int32)
-    for i, (_, rows) in enumerate(rare):
-        name_papers[i, : len(rows)] = rows
-    arrays = {
-        "chunk_paper": np.asarray(chunk_paper, dtype=np.int32), "chunk_pos": np.asarray(chunk_pos, dtype=np.int32),
-        "paper_ids": np.asarray([p.encode() for p in committed], dtype=bytes),
-        "paper_hashes": np.asarray([h.encode() for h in committed.values()], dtype=bytes),
-        "names": np.asarray([n for n, _ in rare], dtype=bytes), "name_papers": name_papers,
-    }
-    n_rows, n_papers = len(chunk_paper), len(committed)
-    del chunk_paper, chunk_pos, titles, prow, names, rare, committed  # a million of each: freed before the index
-    root.mkdir(parents=True, exist_ok=True)
+    _clear_stale(root)
+    with tempfile.TemporaryDirectory(prefix=".spill-", suffix=".tmp", dir=root) as spill:  # ".tmp": cleanup skips it
+        tok = _Tokens(Path(spill))
+        try:
+            for _ids, docs, metas in store._pages(store.chunks, ["documents", "metadatas"]):
+                texts = []
+                for doc, m in zip(docs, metas, strict=True):
+                    p = prow.get(m["paper_id"])
+                    if p is not None and committed[m["paper_id"]] == m["hash"]:
+                        chunk_paper.append(p)
+                        chunk_pos.append(int(m["position"]))
+                        texts.append(f"{titles[p]}\n{doc}")
+                tok.add(texts)
+            key["content"] = content_fingerprint(committed)
+            rare = sorted((n.encode(), sorted(rows)) for n, rows in names.items() if len(rows) <= MAX_NAME_PAPERS)
+            name_papers = np.full((len(rare), MAX_NAME_PAPERS), -1, dtype=np.int32)
+            for i, (_, rows) in enumerate(rare):
+                name_papers[i, : len(rows)] = rows
+            arrays = {
+                "chunk_paper": np.asarray(chunk_paper, dtype=np.int32),
+                "chunk_pos": np.asarray(chunk_pos, dtype=np.int32),
+                "paper_ids": np.asarray([p.encode() for p in committed], dtype=bytes),
+                "paper_hashes": np.asarray([h.encode() for h in committed.values()], dtype=bytes),
+                "names": np.asarray([n for n, _ in rare], dtype=bytes), "name_papers": name_papers,
+            }
+            n_rows, n_papers = len(chunk_paper), len(committed)
+            del chunk_paper, chunk_pos, titles, prow, names, rare, committed  # a million of each: freed first
+            lexical = tok.index()
+        finally:
+            tok.close()
     name = f"snap-{uuid.uuid4().hex[:12]}"
     tmp = root / f".{name}.tmp"
     tmp.mkdir()
     try:
-        tok.index().save(tmp / "bm25")
+        lexical.save(tmp / "bm25")
+        del lexical
         for k, a in arrays.items():
             np.save(tmp / f"{k}.npy", a, allow_pickle=False)
         files = {str(p.relative_to(tmp)): _file_check(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
@@ -164,13 +170,24 @@ def build(store: Store, root: Path) -> Snapshot:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        spill.cleanup()
     for old in root.iterdir():  # processes that still map old arrays keep them (POSIX unlink)
         if old.name not in (name, "CURRENT") and not old.name.endswith(".tmp"):
             shutil.rmtree(old, ignore_errors=True)
     log.info("BM25 snapshot of %d chunks built in %.1fs at %s", n_rows, time.perf_counter() - t0, root / name)
     return _open(root / name, manifest, check=False)
+
+
+_STALE_S = 24 * 3600
+
+
+def _clear_stale(root: Path) -> None:
+    """Remove temporary build directories a killed build left behind (a day old: no build takes that long)."""
+    for d in root.glob(".*.tmp"):
+        try:
+            if time.time() - d.stat().st_mtime > _STALE_S:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 class _Tokens:
@@ -200,7 +217,7 @@ class _Tokens:
         doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
         pairs, tf = np.unique((remap[flat].astype(np.int64) << 32) | doc, return_counts=True)  # sorted by term
         page = ((pairs >> 32).astype(np.int32), ((pairs & 0xFFFFFFFF) + self.n_docs).astype(np.int32),
-                tf.astype(np.uint16))  # a term's count in one chunk
+                np.minimum(tf, 65535).astype(np.uint16))  # a term's count in one chunk
         if self.files:
             for f, a in zip(self.files, page, strict=True):
                 a.tofile(f)
@@ -210,18 +227,24 @@ class _Tokens:
         self.lens.append(lens)
         self.n_docs += len(lens)
 
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+
     def _pages(self, kinds: int) -> Iterator[tuple[np.ndarray, ...]]:
         """Each page's first `kinds` arrays (terms; docs; tfs), in the order added."""
         if not self.files:
             yield from (page[:kinds] for page in self.held)
             return
-        for f in self.files:
-            f.close()
+        self.close()
         assert self.spill is not None
         readers = [(self.spill / name).open("rb") for name, _ in self._KINDS[:kinds]]
         try:
             for n in self.sizes:
-                yield tuple(np.fromfile(r, dtype=dt, count=n) for r, (_, dt) in zip(readers, self._KINDS, strict=False))
+                page = tuple(np.fromfile(r, dtype=dt, count=n) for r, (_, dt) in zip(readers, self._KINDS, strict=False))
+                if any(len(a) != n for a in page):
+                    raise SnapshotError(f"the BM25 build's spill files in {self.spill} are shorter than written")
+                yield page
         finally:
             for r in readers:
                 r.close()

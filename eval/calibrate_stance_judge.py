@@ -31,7 +31,7 @@ from tqdm import tqdm
 from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, statement
+from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, stance_mean, stance_of, statement
 from assistant.evaluate.claims import stance
 from assistant.evaluate.questions import load_questions
 from assistant.types import Action, Paper
@@ -99,8 +99,7 @@ def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tup
         # "Yes, <content>" shown without its stance: did the removed stance match gold? (none does on an unanswerable)
         for f in v.flags:
             if f.action == Action.UNSTANCED:
-                said = "yes" if f.sentence.lstrip().lower().startswith("yes") else "no"
-                counts["content_stance_removed_was_" + ("right" if said == c["stance"] else "wrong")] += 1
+                counts["content_stance_removed_was_" + ("right" if stance_of(f.sentence) == c["stance"] else "wrong")] += 1
     return counts
 
 
@@ -110,12 +109,12 @@ def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> di
     for c in cases:  # bars of 0 keep every restatement a source does not read the other way
         papers = {s.n: s.paper for s in c["sources"]}
         for claim in replay(a, c, verifier, (0.0, 0.0)).claims:
-            said = implied_stance(statement(claim.text), c["question"])
-            if said and claim.text != statement(claim.text):  # on an unanswerable question any stance is wrong
+            implied = implied_stance(statement(claim.text), c["question"])
+            if implied and claim.text != statement(claim.text):  # on an unanswerable question any stance is wrong
                 for n in claim.cited:  # the mean of the two readings, unrounded (Claim.support is rounded)
-                    yes, no = verifier.stance(c["question"], papers[n])
                     states = verifier.claims[(statement(claim.text), papers[n].paper_id)].score
-                    records[said].append(((states + (yes if said == "yes" else no)) / 2, said == c["stance"]))
+                    score = stance_mean(states, verifier.stance(c["question"], papers[n]), implied)
+                    records[implied].append((score, implied == c["stance"]))
     bars = (lowest_bar(records["yes"]), lowest_bar(records["no"]))
     return {"stance_yes": bars[0], "stance_no": bars[1],
             "restatements": {k: {"n": len(v), "right": sum(ok for _, ok in v),

@@ -67,6 +67,17 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:] if re.match(r"[a-z]+(?:\s|,|$)", text) else text
 
 
+def stance_of(sentence: str) -> str:
+    """The stance a sentence opens with: "yes" or "no" (callers know it has one: statement() differs)."""
+    return "yes" if sentence.lstrip().lower().startswith("yes") else "no"
+
+
+def stance_mean(states: float, reading: tuple[float, float], stance: str) -> float:
+    """How well a source backs a stance: the mean of P(it states the sentence) and P(it answers the question
+    `stance`), from the judge's (P(yes), P(no)) reading; compared with that stance's bar."""
+    return (states + reading[0 if stance == "yes" else 1]) / 2
+
+
 def statement(sentence: str) -> str:
     """The sentence without a leading yes/no stance: what a source has to state.
 
@@ -197,11 +208,11 @@ class ClaimChecker:
         claim = statement(text)
         flags: list[Flag] = []
         if stance_given and (implied := implied_stance(claim, self.question)):
-            said = "yes" if text.lstrip().lower().startswith("yes") else "no"
-            if implied != said:  # "No, <the question, affirmed>": a stance the statement contradicts
+            opened = stance_of(text)
+            if implied != opened:  # "No, <the question, affirmed>": a stance the statement contradicts
                 text = f"{implied.capitalize()}, {claim}"
                 flags.append(Flag(Action.RESTANCED, text, reason=f"the statement answers {implied}, the draft "
-                                  f"opened with {said}"))
+                                  f"opened with {opened}"))
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
                 return self._check_stance(text, claim, implied, sentence, flags)
         rel = self._relevance(claim)
@@ -242,30 +253,31 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
-        if stance_given and self.stance_bars and not self._backs_stance(text, kept):
-            said = "yes" if text.lstrip().lower().startswith("yes") else "no"
-            flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{said}'; the statement is kept"))
-            text = _sentence_case(claim)
+        # "Yes, linear models are relatively unbiased" to "Are linear models strongly biased?": a true statement
+        # under a stance its source does not take. The stance stays only when a source that states the content
+        # also answers that way, by the same rule and bars as a restated stance (_check_stance)
+        if stance_given and self.stance_bars:
+            opened = stance_of(text)
+            if not any(self._stance_mean(opened, sup.score, n) >= self._bar(opened) for n, sup in kept.items()):
+                flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{opened}'; the statement is kept"))
+                text = _sentence_case(claim)
         return self._kept(text, claim, kept, flags)
 
-    def _backs_stance(self, text: str, kept: dict[int, Support]) -> bool:
-        """Does a source that states this sentence's content also answer the question its way? The same rule
-        and bars as a restated stance (_check_stance), with P(states) read for the content: "Yes, linear
-        models are relatively unbiased" to "Are linear models strongly biased?" states a true thing under a
-        stance its source does not take."""
+    def _bar(self, stance: str) -> float:
         assert self.stance_bars is not None
-        said = "yes" if text.lstrip().lower().startswith("yes") else "no"
-        bar = self.stance_bars[0 if said == "yes" else 1]
-        return any((sup.score + self._stance(n)[0 if said == "yes" else 1]) / 2 >= bar for n, sup in kept.items())
+        return self.stance_bars[0 if stance == "yes" else 1]
+
+    def _stance_mean(self, stance: str, states: float, n: int) -> float:
+        return stance_mean(states, self._stance(n), stance)
 
     def _kept(self, text: str, claim: str, kept: dict[int, Support], flags: list[Flag]) -> Checked:
         """The shown sentence, citing the sources that back it, each with the sentence(s) it rests on."""
         return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
                              {n: round(s.score, 3) for n, s in kept.items()}), flags)
 
-    def _check_stance(self, text: str, claim: str, said: str, sentence: cit.Sentence, flags: list[Flag]) -> Checked:
+    def _check_stance(self, text: str, claim: str, stance: str, sentence: cit.Sentence, flags: list[Flag]) -> Checked:
         """A stance and a restatement of the question ("No, X is not needed"): a source backs it when the mean of
-        two readings clears the stance's bar: P(it states X) and P(it answers the question `said`). Neither reading
+        two readings clears the stance's bar: P(it states X) and P(it answers the question `stance`). Neither reading
         vetoes the other (requiring P(no) > P(yes) for a "No" lost 9 of 77 right stances on the dev drafts: the
         model leans to "yes"); the bars hold 95% precision there (eval/calibrate_stance_judge.py). An uncited one
         is checked against the source closest to it; cited sources that fail are not replaced by others: a stance
@@ -274,19 +286,18 @@ class ClaimChecker:
         if not numbers:
             numbers = [self._closest(claim, list(self.sources)) or 1]
             flags.append(Flag(Action.ATTRIBUTED, text, numbers[0], reason="the stance cited no source"))
-        assert self.stance_bars is not None
-        bar = self.stance_bars[0 if said == "yes" else 1]
         kept: dict[int, Support] = {}
         for n in numbers:
-            sup, (yes, no) = self._support(claim, n), self._stance(n)
-            score = (sup.score + (yes if said == "yes" else no)) / 2
-            if score >= bar:
+            sup = self._support(claim, n)
+            score = self._stance_mean(stance, sup.score, n)
+            if score >= self._bar(stance):
                 kept[n] = Support(score, sup.evidence)
             else:
+                yes, no = self._stance(n)
                 flags.append(Flag(Action.DROPPED, text, n, round(score, 3), reason=f"states it {sup.score:.2f}, "
-                                  f"answers yes {yes:.2f}, no {no:.2f}: the mean is under the bar for '{said}'"))
+                                  f"answers yes {yes:.2f}, no {no:.2f}: the mean is under the bar for '{stance}'"))
         if not kept:
-            return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, reason=f"no source backs '{said}'")])
+            return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, reason=f"no source backs '{stance}'")])
         return self._kept(text, claim, kept, flags)
 
 

@@ -192,19 +192,18 @@ def _clear_stale(root: Path) -> None:
 
 class _Tokens:
     """Term counts of many texts under one vocabulary, a page at a time: each page's (term, doc, tf)
-    triples are counted when it is added, so the whole collection is never held as one token stream.
-    With `spill`, the triples go to files there instead of memory (a million papers' are ~0.75 GB)."""
+    triples are counted when it is added and written to files in `spill` (a million papers' are
+    ~0.75 GB), so the collection is never held in memory as one token stream."""
 
     _KINDS = (("terms", np.int32), ("docs", np.int32), ("tfs", np.uint16))
 
-    def __init__(self, spill: Path | None = None) -> None:
+    def __init__(self, spill: Path) -> None:
         self.vocab: dict[str, int] = {}
         self.lens: list[np.ndarray] = []
         self.sizes: list[int] = []  # pairs per page
         self.n_docs = 0
         self.spill = spill
-        self.held: list[tuple[np.ndarray, ...]] = []
-        self.files = [(spill / name).open("wb") for name, _ in self._KINDS] if spill else []
+        self.files = [(spill / name).open("wb") for name, _ in self._KINDS]
 
     def add(self, texts: list[str]) -> None:
         if not texts:
@@ -218,11 +217,8 @@ class _Tokens:
         pairs, tf = np.unique((remap[flat].astype(np.int64) << 32) | doc, return_counts=True)  # sorted by term
         page = ((pairs >> 32).astype(np.int32), ((pairs & 0xFFFFFFFF) + self.n_docs).astype(np.int32),
                 np.minimum(tf, 65535).astype(np.uint16))  # a term's count in one chunk
-        if self.files:
-            for f, a in zip(self.files, page, strict=True):
-                a.tofile(f)
-        else:
-            self.held.append(page)
+        for f, a in zip(self.files, page, strict=True):
+            a.tofile(f)
         self.sizes.append(len(pairs))
         self.lens.append(lens)
         self.n_docs += len(lens)
@@ -233,11 +229,7 @@ class _Tokens:
 
     def _pages(self, kinds: int) -> Iterator[tuple[np.ndarray, ...]]:
         """Each page's first `kinds` arrays (terms; docs; tfs), in the order added."""
-        if not self.files:
-            yield from (page[:kinds] for page in self.held)
-            return
         self.close()
-        assert self.spill is not None
         readers = [(self.spill / name).open("rb") for name, _ in self._KINDS[:kinds]]
         try:
             for n in self.sizes:
@@ -261,7 +253,7 @@ class _Tokens:
         n_docs, n_vocab = len(lens), len(self.vocab)
         df = np.zeros(n_vocab, dtype=np.int64)
         for (t,) in self._pages(1):
-            terms, counts = _runs(t)
+            terms, counts = np.unique(t, return_counts=True)
             df[terms] += counts
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
@@ -272,7 +264,7 @@ class _Tokens:
         data = np.empty(indptr[-1], dtype=np.float32)
         cursor = indptr[:-1].copy()  # next free slot of each term; pages come in doc order, so docs stay ascending
         for t, d, tf in self._pages(3):
-            terms, counts = _runs(t)
+            terms, counts = np.unique(t, return_counts=True)
             pos = np.repeat(cursor[terms] - (np.cumsum(counts) - counts), counts) + np.arange(len(t))
             indices[pos] = d
             score = norm[d]
@@ -281,19 +273,10 @@ class _Tokens:
             score *= idf[t]
             data[pos] = score
             cursor[terms] += counts
-        self.held = []
         bm25 = bm25s.BM25(method=TOKENIZER["method"], k1=k1, b=b)
         bm25.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
         bm25.vocab_dict, bm25.nonoccurrence_array = self.vocab, None
         return LexicalIndex(bm25, n_docs)
-
-
-def _runs(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a sorted array and how many times each occurs."""
-    if not len(t):
-        return t, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-    return t[starts], np.diff(np.r_[starts, len(t)])
 
 
 def _file_check(path: Path) -> dict[str, int]:

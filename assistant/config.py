@@ -146,9 +146,12 @@ class VerifySettings(_Section):
 class SummarySettings(_Section):
     max_papers: int = Field(8, ge=1, le=50, description="Most papers in one summary.")
     pool: int = Field(30, ge=5, description="Papers retrieved before the relevance bar.")
-    min_similarity: float = Field(0.48, description="Topic similarity a paper needs to count as on the topic "
-                                  "(mean of its two closest sentences; eval/calibrate_summary.py, dev topics).")
-    margin: float = Field(0.14, description="...and at most this far below the best paper's similarity.")
+    min_similarity: float = Field(0.56, description="Topic similarity (mean of a paper's two sentences closest to "
+                                  "the topic) the best paper needs for the topic to be in the collection at all.")
+    margin: float = Field(0.28, description="Papers whose relevance is at most this far below the best paper's are on "
+                          "the topic.")
+    lexical_weight: float = Field(0.4, ge=0, description="A paper's relevance is its topic similarity plus this "
+                                  "times its BM25 score over the topic's best (eval/calibrate_summary.py, dev topics).")
     evidence_tokens: int = Field(500, ge=50, description="Token budget for the papers' key sentences in the prompt.")
     joint_floor: float = Field(0.5, ge=0, le=1, description="A sentence citing several papers is kept when they "
                                "state it together and each one's own support is at least this (P(yes) > P(no)).")

@@ -63,7 +63,8 @@ def selection(a: Assistant, topic: str) -> Any:
     s = a.settings.summary
     qvec = a.embedder.embed([topic])[0]
     chosen, _, _ = select_papers(topic, a.retriever, a.judge, qvec, max_papers=s.max_papers, pool=s.pool,
-                                 min_similarity=s.min_similarity, margin=s.margin)
+                                 min_similarity=s.min_similarity, margin=s.margin,
+                                 lexical_weight=s.lexical_weight)
     sources = [Source(n=i, hit=h, evidence=[h.paper.title]) for i, h in enumerate(chosen, 1)]
     theme = Theme("selection", [src.n for src in sources], [quote(src) for src in sources])
     theme.quoted = list(theme.papers)
@@ -73,31 +74,36 @@ def selection(a: Assistant, topic: str) -> Any:
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    written = [r for r in rows if r["gold"]]  # an absent topic's honest "nothing" has no text and takes no model time
+
     def mean(key: str) -> float | None:
-        vals = [r[key] for r in rows if r[key] is not None]
+        vals = [r[key] for r in written if r[key] is not None]
         return round(sum(vals) / len(vals), 3) if vals else None
 
-    times = [r["total_s"] for r in rows]
-    return {"topics": len(rows), "recall": mean("recall"), "core_recall": mean("core_recall"),
+    times = [r["total_s"] for r in written]
+    return {"topics": len(rows), "absent": sum(not r["gold"] for r in rows), "recall": mean("recall"),
+            "core_recall": mean("core_recall"),
             "off_topic": sum(len(r["off_topic"]) for r in rows), "cited": sum(r["cited"] for r in rows),
             "empty": sum(r["empty"] for r in rows), "absent_cited": sum(r["absent_cited"] for r in rows),
             "synthesized": mean("synthesized"), "joint": sum(r["joint"] for r in rows),
             "p50_s": round(percentile(times, 50), 1) if times else None,
             "p95_s": round(percentile(times, 95), 1) if times else None,
-            "draft_p50_s": round(percentile([r["draft_s"] for r in rows], 50), 1) if rows else None,
-            "verify_p50_s": round(percentile([r["verify_s"] for r in rows], 50), 1) if rows else None}
+            "draft_p50_s": round(percentile([r["draft_s"] for r in written], 50), 1) if written else None,
+            "verify_p50_s": round(percentile([r["verify_s"] for r in written], 50), 1) if written else None}
 
 
 def report(rows: list[dict[str, Any]], model: str) -> str:
     groups = {"dev": [r for r in rows if r["set"] == "dev"], "test": [r for r in rows if r["set"] == "test"],
               "test, subjects not in dev": [r for r in rows if r["set"] == "test" and not r["same_subject"]]}
     aggs = {k: aggregate(v) for k, v in groups.items() if v}
-    keys = [("topics", "topics"), ("recall", "topic recall (gold cited / gold)"), ("core_recall", "core recall"),
+    keys = [("topics", "topics"), ("absent", "of which the collection lacks (no gold paper)"),
+            ("recall", "topic recall (gold cited / gold)"), ("core_recall", "core recall"),
             ("off_topic", "off-topic citations (not in gold)"), ("cited", "citations"),
             ("empty", "summaries citing nothing while gold papers exist"),
             ("absent_cited", "absent topics that cite something"), ("synthesized", "share of sentences the model wrote"),
-            ("joint", "sentences kept as stated by their papers together"), ("p50_s", "time p50 (s)"),
-            ("p95_s", "time p95 (s)"), ("draft_p50_s", "writing p50 (s)"), ("verify_p50_s", "checking p50 (s)")]
+            ("joint", "sentences kept as stated by their papers together"),
+            ("p50_s", "time p50 (s), topics the collection has"), ("p95_s", "time p95 (s), topics the collection has"),
+            ("draft_p50_s", "writing p50 (s)"), ("verify_p50_s", "checking p50 (s)")]
     lines = [f"# Topic summaries ({model}, CPU, cold cache)", "",
              "Produced by `.venv/bin/python eval/bench_summaries.py`. Dev topics tuned the relevance bar "
              "(eval/calibrate_summary.py); test topics were never tuned on.", "",

@@ -1,8 +1,10 @@
 """Summaries of a topic: relevant papers, their key sentences, themes, one synthesis call, every sentence checked.
 
-1. Relevance: each retrieved paper scores the mean of its two abstract sentences (title
-   included) closest to the topic; papers over `min_similarity` and within `margin` of the
-   best are on the topic (both calibrated on the dev topics: eval/calibrate_summary.py).
+1. Relevance: each retrieved paper's topic similarity is the mean of its two abstract
+   sentences (title included) closest to the topic; its relevance adds `lexical_weight` times
+   its BM25 score over the topic's best. When no paper's similarity reaches `min_similarity`
+   the collection lacks the topic; else the papers whose relevance is within `margin` of the
+   best are on it (all three calibrated on the dev topics: eval/calibrate_summary.py).
 2. Key sentences, no model: each paper's sentences closest to the topic, verbatim, the best
    one for every paper first, then second ones while `evidence_tokens` allows.
 3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py).
@@ -38,6 +40,7 @@ from assistant.answer.themes import group
 from assistant.config import Settings
 from assistant.llm.base import LLM, complete
 from assistant.retrieve import Retriever
+from assistant.retrieve.fusion import best_per_key, normalised
 from assistant.types import Citation, Claim, Flag, Hit, Paper, Source
 from assistant.verify.base import Verifier
 
@@ -115,14 +118,40 @@ def topic_similarity(judge: EmbeddingJudge, paper: Paper, qvec: np.ndarray) -> f
     return float(sims[:2].mean())
 
 
+def lexical_share(topic: str, retriever: Retriever) -> dict[str, float]:
+    """paper id -> its BM25 score for the topic over the best paper's (papers outside BM25's candidates: absent)."""
+    rows = retriever.lexical(topic, retriever.settings.candidates)
+    return normalised(best_per_key([(pid, score) for pid, _, _, score in rows]), "max")
+
+
+def on_topic(scores: list[tuple[float, float]], *, min_similarity: float, margin: float) -> list[int]:
+    """Indices of the (topic similarity, relevance) pairs on the topic, in order: none when no paper's similarity
+    reaches `min_similarity` (the collection lacks the topic), else those within `margin` of the best relevance.
+
+    >>> on_topic([(0.7, 0.9), (0.3, 0.85), (0.6, 0.6)], min_similarity=0.5, margin=0.1)
+    [0, 1]
+    >>> on_topic([(0.45, 0.9), (0.3, 0.85)], min_similarity=0.5, margin=0.1)
+    []
+    """
+    if max((sim for sim, _ in scores), default=0.0) < min_similarity:
+        return []
+    best = max(rel for _, rel in scores)
+    return [i for i, (_, rel) in enumerate(scores) if rel >= best - margin]
+
+
 def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec: np.ndarray, *, max_papers: int,
-                  pool: int, min_similarity: float, margin: float) -> tuple[list[Hit], list[Hit], list[Hit]]:
-    """(chosen, relevant but over the cap, all retrieved by topic similarity), each best first."""
+                  pool: int, min_similarity: float, margin: float,
+                  lexical_weight: float) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """(chosen, relevant but over the cap, all retrieved), each best first by relevance: a paper's topic
+    similarity plus `lexical_weight` times its BM25 share (the two signals hybrid retrieval fuses)."""
     hits = retriever.search(topic, pool, query_vec=qvec)
-    score = {h.paper.paper_id: topic_similarity(judge, h.paper, qvec) for h in hits}
+    bm25 = lexical_share(topic, retriever) if lexical_weight else {}
+    sim = {h.paper.paper_id: topic_similarity(judge, h.paper, qvec) for h in hits}
+    score = {pid: s + lexical_weight * bm25.get(pid, 0.0) for pid, s in sim.items()}
     ranked = sorted(hits, key=lambda h: -score[h.paper.paper_id])
-    best = score[ranked[0].paper.paper_id] if ranked else 0.0
-    relevant = [h for h in ranked if score[h.paper.paper_id] >= max(min_similarity, best - margin)]
+    keep = on_topic([(sim[h.paper.paper_id], score[h.paper.paper_id]) for h in ranked],
+                    min_similarity=min_similarity, margin=margin)
+    relevant = [ranked[i] for i in keep]
     return relevant[:max_papers], relevant[max_papers:], ranked
 
 
@@ -184,7 +213,8 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     step(1, 2, "Finding the papers on the topic")
     qvec = retriever.embedder.embed([topic])[0]
     chosen, over_cap, ranked = select_papers(topic, retriever, judge, qvec, max_papers=cap, pool=s.pool,
-                                             min_similarity=s.min_similarity, margin=s.margin)
+                                             min_similarity=s.min_similarity, margin=s.margin,
+                                             lexical_weight=s.lexical_weight)
     if not chosen:
         return _nothing(topic, ranked, model, s.min_similarity, t0)
     evidence = key_sentences(chosen, judge, qvec, budget=s.evidence_tokens, count_tokens=llm.count_tokens)

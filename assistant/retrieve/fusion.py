@@ -25,14 +25,14 @@ class Candidates:
     named: set[str] = field(default_factory=set)  # papers carrying a rare name of the query
 
 
-def _best(pairs: list[tuple[str, float]]) -> dict[str, float]:
+def best_per_key(pairs: list[tuple[str, float]]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, score in pairs:
         out.setdefault(key, score)
     return out
 
 
-def _normalised(best: dict[str, float], how: str) -> dict[str, float]:
+def normalised(best: dict[str, float], how: str) -> dict[str, float]:
     """Scores divided by the best one ("max"), or mapped onto [0, 1] over the candidates ("minmax")."""
     if not best:
         return {}
@@ -47,7 +47,7 @@ def fused_scores(c: Candidates, s: RetrievalSettings) -> dict[str, float]:
     if s.fusion == "rrf":
         return rrf(first_ranks([k for k, _ in c.dense]), first_ranks([k for k, _ in c.lexical]), k=s.rrf_k,
                    weights=(s.dense_weight, s.lexical_weight))
-    dense, lexical = _normalised(_best(c.dense), s.score_norm), _normalised(_best(c.lexical), s.score_norm)
+    dense, lexical = normalised(best_per_key(c.dense), s.score_norm), normalised(best_per_key(c.lexical), s.score_norm)
     return {k: s.dense_weight * dense.get(k, 0.0) + s.lexical_weight * lexical.get(k, 0.0)
             for k in dense.keys() | lexical.keys()}
 

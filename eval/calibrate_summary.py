@@ -4,10 +4,12 @@ on the dev topics only.
 For each dev topic (those the collection lacks included) the summary's own selection runs for a
 grid of (floor, margin, lexical weight), no model: retrieval, then each paper's topic similarity
 (the mean of its two sentences closest to the topic) and its relevance (similarity plus the weight
-times its BM25 share), then `summarize.on_topic`. The pick: the highest recall of gold papers among
-the chosen ones (capped at `summary.max_papers`) while at least 95% of the chosen papers are gold (a
-paper chosen for an absent topic is never gold); ties go to the smaller margin, then the smaller
-weight, and the floor is the middle of the floors that give that same choice. A threshold-free
+times its BM25 share), then `summarize.on_topic`. The pick: the best F1 of the chosen papers (capped
+at `summary.max_papers`) against the gold ones, pooled over the topics, among the settings under
+which no absent topic chooses a paper; ties go to the smaller margin, then the smaller weight, and
+the floor is the middle of the floors that give that same choice. F1, because the issue asks for
+both (recall of the topic's papers and no off-topic one), and on the 16 broader dev topics added
+later no setting keeps 95% precision at a recall above 0.33. A threshold-free
 check comes with it: the AUC of each relevance score over every retrieved (topic, paper) pair of
 the topics the collection has, gold against not (the floor, not the ranking, keeps absent ones
 out). The test topics are never read here.
@@ -65,8 +67,11 @@ def main() -> None:
                 table.append({"weight": weight, "floor": floor, "margin": margin, "recall": found / gold_n,
                               "precision": found / chosen_n if chosen_n else 1.0, "chosen": chosen_n,
                               "absent_topics_choosing": absent})
-    ok = [r for r in table if r["precision"] >= 0.95]
-    pick = dict(max(ok, key=lambda r: (r["recall"], -r["margin"], -r["weight"], r["chosen"])))
+    for r in table:
+        p, rc = r["precision"], r["recall"]
+        r["f1"] = round(2 * p * rc / (p + rc), 4) if p + rc else 0.0
+    ok = [r for r in table if not r["absent_topics_choosing"]]
+    pick = dict(max(ok, key=lambda r: (r["f1"], -r["margin"], -r["weight"])))
     same = [r["floor"] for r in ok if (r["weight"], r["margin"], r["recall"], r["chosen"])
             == (pick["weight"], pick["margin"], pick["recall"], pick["chosen"])]
     pick["floor"] = round((min(same) + max(same)) / 2, 3)  # the middle of the floors giving this same choice
@@ -74,10 +79,10 @@ def main() -> None:
     pairs = [(sim, bm, title in t["gold"]) for t, papers in scored if t["gold"] for sim, bm, title in papers]
     aucs = {f"weight {w}": round(auc([(sim + w * bm, g) for sim, bm, g in pairs]), 3) for w in WEIGHTS}
     print(f"dev topics: {len(scored)}; pick weight {pick['weight']} floor {pick['floor']} margin {pick['margin']}: "
-          f"recall {pick['recall']:.2f}, precision {pick['precision']:.2f}, absent topics choosing "
+          f"recall {pick['recall']:.2f}, precision {pick['precision']:.2f}, F1 {pick['f1']:.3f}, absent topics choosing "
           f"{pick['absent_topics_choosing']} (settings now: {s.lexical_weight} / "
           f"{s.min_similarity} / {s.margin}); AUC of the relevance over retrieved papers: {aucs}")
-    by_weight = {f"weight {w}": max((r for r in ok if r["weight"] == w), key=lambda r: (r["recall"], -r["margin"]))
+    by_weight = {f"weight {w}": max((r for r in ok if r["weight"] == w), key=lambda r: (r["f1"], -r["margin"]))
                  for w in WEIGHTS}  # each weight's best (its floor: the grid's highest giving it)
     OUT.write_text(json.dumps({"pick": pick, "auc": aucs, "best_per_weight": by_weight,
                                "grid": {"weights": WEIGHTS, "floors": FLOORS, "margins": MARGINS}}, indent=1) + "\n")

@@ -128,6 +128,17 @@ class VerifySettings(_Section):
                              "the judge on the answering model's weights, in process). Off by default: it keeps "
                              "half the correct sentences the abstract judge keeps at the same precision "
                              "(eval/reports/context_judge.md).")
+    first_source: bool = Field(True, description="In answers to questions that are not yes/no, a sentence citing "
+                               "source [1] is first read against the answer's own prompt cut after source [1], from "
+                               "the answering model's cache, and accepted when P(yes) reaches `first_source_accept`; "
+                               "anything else goes to the abstract judge (needs the judge on the answering model's "
+                               "weights, in process).")
+    first_source_accept: float = Field(0.618, ge=0, le=1, description="The shortcut's bar: the lowest losing neither "
+                                       "precision nor recall against the abstract judge alone on the dev drafts "
+                                       "(eval/calibrate_threshold.py --judge prefix).")
+    first_source_reject: float = Field(0.40, ge=0, le=1, description="Under this P(yes) the shortcut rejects the "
+                                       "sentence without the abstract judge: the highest 0.05 step under every dev "
+                                       "draft the abstract judge keeps (eval/calibrate_threshold.py --judge prefix).")
     llm_context_threshold: float = Field(0.566, ge=0, le=1, description="P(yes) the in-context LLM judge needs "
                                          "(eval/calibrate_threshold.py --judge context, dev drafts only).")
     stance_yes: float = Field(0.68, ge=0, le=1, description="The bar for 'Yes, <the question>' (a stance on a "

@@ -16,12 +16,20 @@ today; a sentence whose source is no longer among that prompt's sources is left 
 
     .venv/bin/python eval/calibrate_threshold.py                  # -> eval/reports/threshold_calibration.{json,md}
     .venv/bin/python eval/calibrate_threshold.py --judge context  # -> eval/reports/threshold_calibration_context.*
+    .venv/bin/python eval/calibrate_threshold.py --judge prefix   # -> eval/reports/threshold_calibration_prefix.*
+
+The prefix shortcut (what answers to questions that are not yes/no use for sentences citing source [1]) is
+calibrated as a cascade: a sentence is kept when the prefix judge's P(yes) reaches the bar or, failing that,
+when the abstract judge keeps it (its scores from the default run). The bar: the lowest at which the
+cascade loses neither precision nor recall against the abstract judge alone on the same sentences
+(sentences of non-yes/no dev questions that cite today's source [1]).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -31,8 +39,9 @@ from cpulock import turn  # eval/cpulock.py
 
 from assistant import Assistant, Settings
 from assistant.answer.ask import Question, draft_messages, evidence, retrieve
+from assistant.answer.check import is_yes_no
 from assistant.verify import load_verifier
-from assistant.verify.llm_judge import context_messages
+from assistant.verify.llm_judge import context_messages, prefix_messages
 
 EVAL = Path(__file__).parent
 REPORTS = EVAL / "reports"
@@ -74,12 +83,76 @@ def context_scores(rows: list[dict], a: Assistant) -> list[float | None]:
     return scores
 
 
+def prefix_scores(rows: list[dict], a: Assistant) -> list[float | None]:
+    """The prefix shortcut: each sentence citing today's source [1] of a question that is not yes/no, against the
+    answer's own prompt cut after source [1] (the judge reads it itself here; in an answer it starts from the
+    answering model's copied cache: the same scores)."""
+    judge: Any = load_verifier(a.settings, judge=a.judge, name="llm")
+    by_question: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if not is_yes_no(r["question"]):
+            by_question[r["question"]].append(i)
+    scores: list[float | None] = [None] * len(rows)
+    for question, idx in by_question.items():
+        q = Question(question)
+        sources = evidence(retrieve(q, a.retriever, a.settings.retrieval.k), a.judge, a.llm, a.settings)
+        messages = draft_messages(q, sources)
+        with turn():
+            for i in idx:
+                if rows[i]["source"] == sources[0].paper.title:
+                    scores[i] = judge.p_yes(judge.tokens(prefix_messages(messages, sources[0], rows[i]["claim"])))
+    return scores
+
+
+def cascade(rows: list[dict], scores: list[float | None], a: Assistant) -> None:
+    """Choose the shortcut's bar over the abstract judge's committed scores; write the prefix report."""
+    paper = json.loads((REPORTS / "threshold_calibration.json").read_text())["scores"]
+    bar = a.settings.verify.llm_threshold
+    pairs = [(s, paper[r["id"]], bool(r["supported"])) for r, s in zip(rows, scores, strict=True) if s is not None]
+    labels = [ok for _, _, ok in pairs]
+    alone = prf([p for _, p, _ in pairs], labels, bar)
+
+    def at(t: float) -> dict[str, float]:
+        kept = [1.0 if s >= t or p >= bar else 0.0 for s, p, _ in pairs]
+        return {**prf(kept, labels, 0.5), "decided_by_shortcut": sum(s >= t for s, _, _ in pairs) / len(pairs)}
+
+    grid = sorted({round(s, 3) for s, _, _ in pairs})
+    ok = [t for t in grid if at(t)["precision"] >= alone["precision"] and at(t)["recall"] >= alone["recall"]]
+    chosen = min(ok) if ok else None
+    # under the reject bar the shortcut refuses without the abstract judge: the highest 0.05 step under every
+    # sentence the abstract judge keeps, so on these sentences it rejects nothing the abstract judge would keep
+    kept_low = min((s for s, p, _ in pairs if p >= bar), default=0.0)
+    reject = math.floor(kept_low * 20 - 1e-9) / 20
+    rejected = [ok for s, _, ok in pairs if s < reject]
+    shown = sorted({0.5, 0.6, 0.7, 0.8, *([chosen] if chosen is not None else [])})
+    out = {"judge": "prefix", "pairs": len(pairs), "supported": sum(labels), "abstract_judge_alone": alone,
+           "abstract_threshold": bar, "chosen": chosen, "reject": reject, "rejected_by_shortcut": len(rejected),
+           "rejected_supported": sum(rejected), "at": {str(t): at(t) for t in shown},
+           "scores": {r["id"]: s for r, s in zip(rows, scores, strict=True) if s is not None}}
+    (REPORTS / "threshold_calibration_prefix.json").write_text(json.dumps(out, indent=2))
+    md = [f"Prefix shortcut bar on {len(pairs)} drafted dev sentences that cite today's source [1] of a question that "
+          f"is not yes/no ({sum(labels)} supported), labelled by a helper (eval/verifier_drafts.jsonl). A sentence is "
+          f"kept when the shortcut's P(yes) reaches the bar, else when the abstract judge's score reaches {bar}. "
+          f"Abstract judge alone: precision {alone['precision']:.3f}, recall {alone['recall']:.3f}. Chosen: {chosen} "
+          f"(the lowest bar losing neither precision nor recall against the abstract judge alone). Reject bar: {reject} "
+          f"(the highest 0.05 step under the lowest shortcut score, {kept_low:.3f}, of a sentence the abstract judge "
+          f"keeps): it rejects {len(rejected)} of these sentences without the abstract judge, {sum(rejected)} of them "
+          f"labelled supported.", "",
+          "| bar | precision | recall | share decided by the shortcut |", "|---|---|---|---|"]
+    md += [f"| {t} | {m['precision']:.3f} | {m['recall']:.3f} | {m['decided_by_shortcut']:.2f} |"
+           for t, m in ((t, at(t)) for t in shown)]
+    (REPORTS / "threshold_calibration_prefix.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--judge", choices=["paper", "context"], default="paper")
+    ap.add_argument("--judge", choices=["paper", "context", "prefix"], default="paper")
     args = ap.parse_args()
     every = [json.loads(line) for line in (EVAL / "verifier_drafts.jsonl").read_text().splitlines() if line.strip()]
     a = Assistant(Settings(), progress=False)
+    if args.judge == "prefix":
+        return cascade(every, prefix_scores(every, a), a)
     raw = (context_scores if args.judge == "context" else paper_scores)(every, a)
     rows = [r for r, s in zip(every, raw, strict=True) if s is not None]
     scores = [s for s in raw if s is not None]

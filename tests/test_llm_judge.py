@@ -74,26 +74,36 @@ def test_a_kept_claim_points_at_the_sentences_it_rests_on(embedder, papers, cls,
         assert any("eight" in s for s in rests_on) and any("recommend" in s for s in rests_on), rests_on
 
 
-def test_a_check_in_an_answer_starts_from_the_answering_models_copied_cache(judge, settings, papers):
-    """verify.in_context: the answering model's KV cache, copied once it has read the prompt, goes into the
-    judge's context; the check then computes only its own turn, and scores what reading the prompt would."""
+def answered(judge, settings, paper, question):
+    """The sources, messages and copied cache of an answer about `paper`, read by the answering model on the judge's
+    weights."""
     from contextlib import closing
-
-    import llama_cpp
 
     from assistant.answer.ask import Question, draft_messages
     from assistant.llm.base import ContextCopy
-    from assistant.llm.llamacpp import LlamaCppLLM, perf_context
+    from assistant.llm.llamacpp import LlamaCppLLM
     from assistant.types import Hit, Source
 
-    pair = first("paraphrase")
-    paper = papers[pair["source"]]
     sources = [Source(1, Hit(paper, 1.0, 1, 1, 1.0), [paper.abstract])]
-    messages = draft_messages(Question("What does this paper find?"), sources)
-    llm = LlamaCppLLM(judge.path, settings.llm)  # the answering model, on the judge's weights
+    messages = draft_messages(Question(question), sources)
+    llm = LlamaCppLLM(judge.path, settings.llm)
     keep = ContextCopy()
     with closing(llm.stream(messages, max_tokens=4, temperature=0.0, keep=keep)) as pieces:
         assert list(pieces)
+    return sources, messages, keep
+
+
+def test_a_check_in_an_answer_starts_from_the_answering_models_copied_cache(judge, settings, papers):
+    """verify.in_context: the answering model's KV cache, copied once it has read the prompt, goes into the
+    judge's context; the check then computes only its own turn, and scores what reading the prompt would."""
+    import llama_cpp
+
+    from assistant.llm.base import ContextCopy
+    from assistant.llm.llamacpp import perf_context
+
+    pair = first("paraphrase")
+    paper = papers[pair["source"]]
+    sources, messages, keep = answered(judge, settings, paper, "What does this paper find?")
     assert keep.data and len(keep.tokens) > 200 and keep.model == str(judge.path)
 
     llama_cpp.llama_perf_context_reset(perf_context(judge.llama))
@@ -106,6 +116,38 @@ def test_a_check_in_an_answer_starts_from_the_answering_models_copied_cache(judg
     assert abs(copied - read) < 0.02, (copied, read)
     with pytest.raises(ValueError, match="not one of this answer's sources"):
         judge.in_context(keep, messages, sources).support(["x"], next(p for p in papers.values() if p != paper))
+
+
+def test_the_prefix_shortcut_decides_clear_sentences_on_source_1_cheaply_and_leaves_the_rest_to_the_abstract_judge(
+        judge, settings, papers):
+    """verify.first_source: a sentence citing [1] is read against the answer's own prompt cut after [1], from the
+    answering model's copied cache (a few dozen new tokens); it is accepted over one bar, rejected under another,
+    and in between the abstract judge decides."""
+    import llama_cpp
+
+    from assistant.llm.llamacpp import perf_context
+
+    title = "CoReS: Compatible Representations via Stationarity"  # a dev paper
+    paraphrases = [p["claim"] for p in PAIRS if p["source"] == title and p["class"] == "paraphrase"]
+    flip = next(p["claim"] for p in PAIRS if p["source"] == title and p["class"] == "polarity_flip")
+    paper = papers[title]
+    sources, messages, keep = answered(judge, settings, paper, "What does CoReS propose?")
+    v = Settings().verify
+    shortcut = judge.first_source(keep, messages, sources, v.first_source_accept, v.first_source_reject)
+
+    second = judge.second
+    llama_cpp.llama_perf_context_reset(perf_context(second))
+    clear = shortcut.support([paraphrases[0]], paper)[0]
+    computed = llama_cpp.llama_perf_context(perf_context(second)).n_p_eval
+    assert clear.passed is True and clear.score >= v.first_source_accept
+    assert 0 < computed < 150 < 300 < len(keep.tokens), computed  # only the question was read: the rest came from the copy
+
+    flipped = shortcut.support([flip], paper)[0]
+    assert flipped.passed is False and flipped.score < v.first_source_reject  # rejected without the abstract judge
+
+    unsure = shortcut.support([paraphrases[1]], paper)[0]  # between the bars: the abstract judge keeps it
+    assert unsure.passed is None and unsure.score >= v.llm_threshold, unsure.score
+    assert v.first_source_reject <= shortcut.shortcut(paraphrases[1]) < v.first_source_accept
 
 
 def test_the_same_paper_with_other_sentences_gets_its_own_vectors(embedder, papers):

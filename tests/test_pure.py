@@ -97,7 +97,8 @@ def test_every_prompt_uses_exactly_the_variables_the_code_supplies():
                 "summary_themes": {"topic", "papers"}, "summary_closing": {"topic", "themes"},
                 "generate_question": {"title", "abstract", "banned"},
                 "verify_system": set(), "verify_user": {"title", "abstract", "claim"},
-                "verify_context": {"n", "title", "claim"}, "verify_stance_user": {"title", "abstract", "question"}}
+                "verify_context": {"n", "title", "claim"}, "verify_stance_user": {"title", "abstract", "question"},
+                "verify_prefix": {"claim"}}
     on_disk = {p.stem for p in PROMPTS_DIR.glob("*.md")}
     assert on_disk == set(supplied)
     for name, names in supplied.items():
@@ -140,7 +141,7 @@ def test_control_characters_and_terminal_colour_codes_are_removed_not_turned_int
     assert clean_question("two\nlines\tand  spaces", 100) == "two lines and spaces"
 
 
-def test_the_judge_reads_the_answers_cache_only_when_asked_and_on_the_same_weights():
+def test_the_judge_starts_from_the_answers_cache_only_on_the_same_weights_and_as_configured():
     from pathlib import Path
 
     from assistant.answer.ask import judge_in_context
@@ -151,14 +152,23 @@ def test_the_judge_reads_the_answers_cache_only_when_asked_and_on_the_same_weigh
         def in_context(self, copy, messages, sources):
             return ("bound", copy)
 
+        def first_source(self, copy, messages, sources, accept, reject):
+            return ("first", copy, accept, reject)
+
     class Model:
         path = Path("m.gguf")
 
     on = Settings(verify={"in_context": True})
     bound, threshold, keep = judge_in_context(Judge(), 0.6, Model(), on, [], [])
     assert bound == ("bound", keep) and keep is not None and threshold == on.verify.llm_context_threshold
+    default = Settings()  # the prefix shortcut for source [1], with the abstract judge's threshold
+    bound, threshold, keep = judge_in_context(Judge(), 0.6, Model(), default, [], [])
+    v = default.verify
+    assert bound == ("first", keep, v.first_source_accept, v.first_source_reject) and keep is not None and threshold == 0.6
     other = Model()
     other.path = Path("other.gguf")
-    for settings, model in ((on, other), (Settings(), Model())):  # other weights; the default (off)
+    off = Settings(verify={"first_source": False})
+    for settings, model, yes_no in ((on, other, False), (default, other, False), (off, Model(), False),
+                                    (default, Model(), True)):  # other weights; both off; a yes/no question
         judge = Judge()
-        assert judge_in_context(judge, 0.6, model, settings, [], []) == (judge, 0.6, None)
+        assert judge_in_context(judge, 0.6, model, settings, [], [], yes_no=yes_no) == (judge, 0.6, None)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 
@@ -124,14 +125,22 @@ def draft(q: Question, messages: list[dict[str, str]], llm: LLM, settings: Setti
 
 
 def judge_in_context(verifier: Verifier, threshold: float, llm: LLM, settings: Settings,
-                     messages: list[dict[str, str]], sources: list[Source]) -> tuple[Verifier, float, ContextCopy | None]:
-    """The verifier for this answer and its threshold: the LLM judge on the same weights as the answering
-    model reads the answer's own prompt from a copy of the model's cache (verify/llm_judge.py), so a check
-    costs the claim's tokens only; any other judge checks against whole abstracts."""
+                     messages: list[dict[str, str]], sources: list[Source],
+                     yes_no: bool = False) -> tuple[Verifier, float, ContextCopy | None]:
+    """The verifier for this answer and its threshold. Where the LLM judge runs on the same weights as the answering
+    model, in process, it can start from a copy of the model's cache (verify/llm_judge.py): with `in_context` it
+    reads the whole answer prompt for every check; else, with `first_source`, it reads the prompt cut after
+    source [1] to accept sentences citing [1] cheaply (not for yes/no questions), and whole abstracts for the rest.
+    Any other judge checks against whole abstracts."""
     v = settings.verify
-    if v.in_context and hasattr(verifier, "in_context") and getattr(llm, "path", None) == getattr(verifier, "path", ""):
+    same = hasattr(verifier, "in_context") and getattr(llm, "path", None) == getattr(verifier, "path", "")
+    if same and v.in_context:
         keep = ContextCopy()
-        return verifier.in_context(keep, messages, sources), v.llm_context_threshold, keep
+        return cast(Any, verifier).in_context(keep, messages, sources), v.llm_context_threshold, keep
+    if same and v.first_source and not yes_no:
+        keep = ContextCopy()
+        judge = cast(Any, verifier).first_source(keep, messages, sources, v.first_source_accept, v.first_source_reject)
+        return judge, threshold, keep
     return verifier, threshold, None
 
 
@@ -206,7 +215,8 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     yield SourcesEvent(sources, q.search)
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)
-    verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources)
+    verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,
+                                                 yes_no=is_yes_no(q.asked))
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
                            stance=(settings.verify.stance_yes, settings.verify.stance_no))

@@ -225,7 +225,7 @@ class ClaimChecker:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
             sup = self._support(claim, n)
-            if sup.score >= self.threshold:
+            if self._passes(sup):
                 kept[n] = sup
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
@@ -248,7 +248,7 @@ class ClaimChecker:
             best: tuple[int, Support] | None = None
             if candidate := self._closest(claim, [n for n in allowed if n not in sentence.cited]):
                 best = (candidate, self._support(claim, candidate))
-            if best is None or best[1].score < self.threshold:
+            if best is None or not self._passes(best[1]):
                 score = round(best[1].score, 3) if best else None
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
@@ -262,6 +262,9 @@ class ClaimChecker:
                 flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{opened}'; the statement is kept"))
                 text = _sentence_case(claim)
         return self._kept(text, claim, kept, flags)
+
+    def _passes(self, sup: Support) -> bool:
+        return sup.passed if sup.passed is not None else sup.score >= self.threshold
 
     def _bar(self, stance: str) -> float:
         assert self.stance_bars is not None

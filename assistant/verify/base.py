@@ -22,6 +22,7 @@ class Support:
 
     score: float
     evidence: str
+    passed: bool | None = None  # decided by a judge with its own bar (the prefix shortcut); None: score vs threshold
 
 
 class Verifier(Protocol):

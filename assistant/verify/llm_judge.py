@@ -16,12 +16,20 @@ model's KV cache, copied once the prompt is read, goes into the judge's context,
 check appends only "does source [n] state: <sentence>?" (about 70 tokens) where the paper
 judge reads a whole abstract (about 300). It judges against the evidence the model was given,
 and has its own threshold (eval/calibrate_threshold.py --judge context).
+
+The prefix shortcut (`first_source`) is cheaper still and keeps the abstract judge's precision: for a
+sentence citing source [1] the judge reads the answer's prompt cut right after source [1] (the
+answering model's cached tokens, so only the question's ~60 tokens are new) and accepts the
+sentence when P(yes) clears its own bar, or rejects it when P(yes) is under a low one; in between,
+the abstract judge decides as before. Most
+answer sentences cite [1], and the first one is what the reader waits for.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +76,11 @@ class LLMVerifier:
         from assistant.llm.llamacpp import single_token_ids
 
         gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        self.options: dict[str, Any] = {
+            "model_path": str(path), "n_ctx": n_ctx, "n_threads": n_threads or os.cpu_count() or 2,
+            "n_gpu_layers": (-1 if gpu else 0) if n_gpu_layers < 0 else n_gpu_layers, "verbose": False}
         try:
-            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
-                                    n_gpu_layers=(-1 if gpu else 0) if n_gpu_layers < 0 else n_gpu_layers,
-                                    verbose=False)
+            llama = llama_cpp.Llama(**self.options)
         except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
             raise ModelError(f"the LLM judge could not load {path}: {e}") from e
         self.model = path.name
@@ -86,10 +95,18 @@ class LLMVerifier:
         # the stance bars were calibrated on a three-way reading: a model without those tokens reads no stance
         self.reads_stance = bool(self.yes and self.no and self.unknown)
 
-    def answer_probs(self, tokens: list[int], *groups: list[int]) -> np.ndarray:
+    @cached_property
+    def second(self) -> Any:
+        """A second context on the same memory-mapped weights, for the prefix shortcut: it keeps the answer's copied
+        cache while the first keeps the abstract it last read, so neither evicts the other's tokens."""
+        import llama_cpp
+
+        return llama_cpp.Llama(**self.options)
+
+    def answer_probs(self, tokens: list[int], *groups: list[int], llama: Any = None) -> np.ndarray:
         """After a whole judge prompt, the probability of each group of answer tokens against the others, reusing
         the longest prefix already in the context (callers that share the judge across threads hold `self.lock`)."""
-        llama = self.llama
+        llama = llama or self.llama
         same = shared(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         llama.n_tokens = min(same, len(tokens) - 1)  # recompute at least the last token for its logits
         llama.eval(tokens[llama.n_tokens:])
@@ -97,9 +114,9 @@ class LLMVerifier:
         mass = np.array([np.logaddexp.reduce(logits[ids]) for ids in groups])
         return np.exp(mass - np.logaddexp.reduce(mass))
 
-    def p_yes(self, tokens: list[int]) -> float:
+    def p_yes(self, tokens: list[int], llama: Any = None) -> float:
         """P(yes) against no after a whole judge prompt (see answer_probs)."""
-        return float(self.answer_probs(tokens, self.yes, self.no)[0])
+        return float(self.answer_probs(tokens, self.yes, self.no, llama=llama)[0])
 
     def tokens(self, messages: list[dict[str, str]]) -> list[int]:
         prompt = str(self.format(messages=messages).prompt)
@@ -131,6 +148,11 @@ class LLMVerifier:
     def in_context(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source]) -> ContextJudge:
         """A judge for one answer: it reads the answer's prompt (`messages`), from `copy` once that is filled."""
         return ContextJudge(self, copy, messages, sources)
+
+    def first_source(self, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source],
+                     accept: float, reject: float = 0.0) -> FirstSourceJudge:
+        """A judge for one answer with the prefix shortcut for sentences citing source [1] (see the module notes)."""
+        return FirstSourceJudge(self, copy, messages, sources, accept, reject)
 
 
 def context_messages(messages: list[dict[str, str]], n: int, title: str, claim: str) -> list[dict[str, str]]:
@@ -174,6 +196,58 @@ class ContextJudge:
                 tokens = self.base.tokens(context_messages(self.messages, n, paper.title, claim))
                 self._reuse(tokens)
                 out.append(Support(self.base.p_yes(tokens), paper.abstract))
+        return out
+
+
+def prefix_messages(messages: list[dict[str, str]], first: Source, claim: str) -> list[dict[str, str]]:
+    """The answer's system prompt and its sources block cut after source [1], then: does source [1] state the claim?
+    Up to the cut, the tokens are the answer prompt's own, so the answering model's cache covers them."""
+    from assistant.answer.evidence import format_source
+
+    user = messages[-1]["content"]
+    block = format_source(first.n, first.paper.title, first.evidence)
+    cut = user[: user.index(block) + len(block)]
+    return [*messages[:-1], {"role": "user", "content": cut}, {"role": "user", "content": render("verify_prefix", claim=claim)}]
+
+
+class FirstSourceJudge:
+    """The abstract judge, with the prefix shortcut for sentences citing source [1]: accepted when P(yes) over the
+    cut answer prompt reaches `accept`, rejected when it is under `reject` (both from eval/calibrate_threshold.py
+    --judge prefix, dev drafts only), else judged against the abstract. Used only where the copied cache is there
+    to make the shortcut cheap, and not for yes/no questions: the stance rule reads P(states) on the abstract
+    judge's scale."""
+
+    name = "llm"
+    reads_stance = False
+
+    def __init__(self, base: LLMVerifier, copy: ContextCopy, messages: list[dict[str, str]], sources: list[Source],
+                 accept: float, reject: float = 0.0) -> None:
+        self.base, self.copy, self.messages, self.accept, self.reject = base, copy, messages, accept, reject
+        self.first = next((s for s in sources if s.n == 1), None)
+
+    def shortcut(self, claim: str) -> float | None:
+        """P(yes) over the cut answer prompt, or None where the copied cache is not there (it would cost more than
+        the abstract judge)."""
+        from assistant.llm.llamacpp import paste_context
+
+        copy = self.copy
+        if self.first is None or not copy.data or copy.model != str(self.base.path):
+            return None
+        tokens = self.base.tokens(prefix_messages(self.messages, self.first, claim))
+        with self.base.lock:
+            llama = self.base.second
+            if shared(copy.tokens, tokens) > shared(llama.input_ids[: llama.n_tokens].tolist(), tokens):
+                paste_context(llama, copy)
+            return self.base.p_yes(tokens, llama=llama)
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        out = []
+        for claim in claims:
+            p = self.shortcut(claim) if self.first is not None and paper.paper_id == self.first.paper.paper_id else None
+            if p is None or self.reject <= p < self.accept:
+                out.append(self.base.support([claim], paper)[0])
+            else:
+                out.append(Support(p, paper.abstract, passed=p >= self.accept))
         return out
 
 

@@ -17,11 +17,12 @@ check appends only "does source [n] state: <sentence>?" (about 70 tokens) where 
 judge reads a whole abstract (about 300). It judges against the evidence the model was given,
 and has its own threshold (eval/calibrate_threshold.py --judge context).
 
-The prefix shortcut (`first_source`) is cheaper still and keeps the abstract judge's precision: for a
-sentence citing source [1] the judge reads the answer's prompt cut right after source [1] (the
-answering model's cached tokens, so only the question's ~60 tokens are new) and accepts the
-sentence when P(yes) clears its own bar, or rejects it when P(yes) is under a low one; in between,
-the abstract judge decides as before. Most
+The prefix shortcut (`first_source`, on by default for questions that are not yes/no) decides the
+clear cases cheaply and leaves the rest to the abstract judge: for a sentence citing source [1] the
+judge reads the answer's prompt cut right after source [1] (the answering model's cached tokens, in
+a second context, so only the question's ~100 tokens are new), accepts the sentence when P(yes)
+clears one bar and rejects it under a lower one; in between, the abstract judge decides as before.
+On the dev drafts this loses neither precision nor recall against the abstract judge alone. Most
 answer sentences cite [1], and the first one is what the reader waits for.
 """
 

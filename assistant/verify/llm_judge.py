@@ -98,8 +98,9 @@ class LLMVerifier:
 
     @cached_property
     def second(self) -> Any:
-        """A second context on the same memory-mapped weights, for the prefix shortcut: it keeps the answer's copied
-        cache while the first keeps the abstract it last read, so neither evicts the other's tokens."""
+        """A second instance on the same memory-mapped file, for the prefix shortcut: it keeps the answer's copied
+        cache while the first keeps the abstract it last read, so neither evicts the other's tokens. The file's
+        pages are shared; llama.cpp's repacked weights and buffers are not (about 0.75 GB on this CPU)."""
         import llama_cpp
 
         return llama_cpp.Llama(**self.options)

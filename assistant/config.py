@@ -132,7 +132,7 @@ class VerifySettings(_Section):
                                "source [1] is first read against the answer's own prompt cut after source [1], from "
                                "the answering model's cache, and accepted when P(yes) reaches `first_source_accept`; "
                                "anything else goes to the abstract judge (needs the judge on the answering model's "
-                               "weights, in process; a second llama.cpp instance, about 0.75 GB more memory).")
+                               "weights, in process; a second llama.cpp context, about 0.1 GB).")
     first_source_accept: float = Field(0.618, ge=0, le=1, description="The shortcut's bar: the lowest losing neither "
                                        "precision nor recall against the abstract judge alone on the dev drafts "
                                        "(eval/calibrate_threshold.py --judge prefix).")

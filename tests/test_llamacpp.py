@@ -42,11 +42,19 @@ def test_a_finished_stream_fills_usage_and_frees_the_model(fast_llm):
     assert _free_within(fast_llm.lock, 1.0)
 
 
-def test_the_private_api_seam_is_one_function_written_for_0_3_36(fast_llm):
-    # perf_context() is the only reach past the chat API; after an llama-cpp-python upgrade check it still works
+def test_the_private_api_seam_is_two_functions_written_for_0_3_36(fast_llm):
+    # perf_context() and second_context() are the only reaches past the chat API; after an llama-cpp-python
+    # upgrade check they still work
     assert llama_cpp.__version__ == "0.3.36", "perf_context() was written for llama-cpp-python 0.3.36: re-check it"
     assert llamacpp.perf_context(fast_llm.llm) is not None
     assert llama_cpp.llama_perf_context(llamacpp.perf_context(fast_llm.llm)).n_eval >= 0
+    with fast_llm.lock:  # a second context on the same loaded model: its own cache, the first one's left alone
+        first = fast_llm.llm
+        second = llamacpp.second_context(first)
+        assert second.model == first.model and second.ctx != first.ctx
+        kept = first.input_ids[: first.n_tokens].tolist()
+        second.eval(first.tokenize(b"A second context reads this."))
+        assert second.n_tokens > 0 and first.input_ids[: first.n_tokens].tolist() == kept
     source = inspect.getsource(llamacpp)
     assert not re.search(r"\.llm\._", source)  # no private attribute of the Llama object
 

@@ -8,6 +8,7 @@ llama.cpp was built with GPU support and `n_gpu_layers` is -1.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import llama_cpp
+import numpy as np
 
 from assistant.config import LLMSettings
 from assistant.errors import ModelError
@@ -162,10 +164,30 @@ def paste_context(llm: llama_cpp.Llama, copy: ContextCopy) -> bool:
     return True
 
 
+def second_context(llm: llama_cpp.Llama) -> llama_cpp.Llama:
+    """A second llama.cpp context on the model `llm` has loaded: its own KV cache and batch, the same weights (and
+    no second copy of llama.cpp's repacked weights, which a second `Llama` on the same file would make: ~0.75 GB
+    for the default model on this CPU). `Llama.eval` and the helpers here work on it as on `llm`.
+
+    With `perf_context`, the only reach into llama-cpp-python's internals (written for 0.3.36, checked by
+    tests/test_llamacpp.py). It must not outlive `llm`, whose model it uses."""
+    from llama_cpp import _internals
+
+    second = object.__new__(type(llm))  # not copy.copy: Llama's __setstate__ would load the model again
+    second.__dict__.update(llm.__dict__)
+    second._stack = contextlib.ExitStack()  # closing the copy must not free the model the original owns
+    second._ctx = _internals.LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
+    second._batch = _internals.LlamaBatch(n_tokens=llm.n_batch, embd=0, n_seq_max=llm.context_params.n_ctx,
+                                          verbose=False)
+    second.input_ids = np.zeros_like(llm.input_ids)
+    second.n_tokens = 0
+    return second
+
+
 def perf_context(llm: llama_cpp.Llama) -> Any:
     """The llama_context that llama.cpp's perf counters (llama_perf_context*) take.
 
-    The one place that reaches into llama-cpp-python beyond its chat API; written for
+    With `second_context`, the only reach into llama-cpp-python beyond its chat API; written for
     llama-cpp-python 0.3.36, where `Llama.ctx` is a public property (tests/test_llamacpp.py
     checks it is still there after an upgrade).
     """

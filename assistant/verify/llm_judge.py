@@ -20,7 +20,7 @@ and has its own threshold (eval/calibrate_threshold.py --judge context).
 The prefix shortcut (`first_source`, on by default for questions that are not yes/no) decides the
 clear cases cheaply and leaves the rest to the abstract judge: for a sentence citing source [1] the
 judge reads the answer's prompt cut right after source [1] (the answering model's cached tokens, in
-a second context, so only the question's ~100 tokens are new), accepts the sentence when P(yes)
+a second context on the judge's loaded model, so only the question's ~100 tokens are new), accepts the sentence when P(yes)
 clears one bar and rejects it under a lower one; in between, the abstract judge decides as before.
 On the dev drafts this loses neither precision nor recall against the abstract judge alone. Most
 answer sentences cite [1], and the first one is what the reader waits for.
@@ -77,11 +77,10 @@ class LLMVerifier:
         from assistant.llm.llamacpp import single_token_ids
 
         gpu = bool(llama_cpp.llama_supports_gpu_offload())
-        self.options: dict[str, Any] = {
-            "model_path": str(path), "n_ctx": n_ctx, "n_threads": n_threads or os.cpu_count() or 2,
-            "n_gpu_layers": (-1 if gpu else 0) if n_gpu_layers < 0 else n_gpu_layers, "verbose": False}
         try:
-            llama = llama_cpp.Llama(**self.options)
+            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count() or 2,
+                                    n_gpu_layers=(-1 if gpu else 0) if n_gpu_layers < 0 else n_gpu_layers,
+                                    verbose=False)
         except Exception as e:  # llama.cpp raises ValueError for anything it cannot load
             raise ModelError(f"the LLM judge could not load {path}: {e}") from e
         self.model = path.name
@@ -98,12 +97,11 @@ class LLMVerifier:
 
     @cached_property
     def second(self) -> Any:
-        """A second instance on the same memory-mapped file, for the prefix shortcut: it keeps the answer's copied
-        cache while the first keeps the abstract it last read, so neither evicts the other's tokens. The file's
-        pages are shared; llama.cpp's repacked weights and buffers are not (about 0.75 GB on this CPU)."""
-        import llama_cpp
+        """A second context on the same loaded model, for the prefix shortcut: it keeps the answer's copied cache
+        while the first keeps the abstract it last read, so neither evicts the other's tokens."""
+        from assistant.llm.llamacpp import second_context
 
-        return llama_cpp.Llama(**self.options)
+        return second_context(self.llama)
 
     def answer_probs(self, tokens: list[int], *groups: list[int], llama: Any = None) -> np.ndarray:
         """After a whole judge prompt, the probability of each group of answer tokens against the others, reusing
@@ -245,7 +243,7 @@ class FirstSourceJudge:
     def support(self, claims: list[str], paper: Paper) -> list[Support]:
         out = []
         for claim in claims:
-            p = self.shortcut(claim) if self.first is not None and paper.paper_id == self.first.paper.paper_id else None
+            p = self.shortcut(claim) if self.first and paper.paper_id == self.first.paper.paper_id else None
             if p is None or self.reject <= p < self.accept:
                 out.append(self.base.support([claim], paper)[0])
             else:

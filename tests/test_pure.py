@@ -172,3 +172,13 @@ def test_the_judge_starts_from_the_answers_cache_only_on_the_same_weights_and_as
                                     (default, Model(), True)):  # other weights; both off; a yes/no question
         judge = Judge()
         assert judge_in_context(judge, 0.6, model, settings, [], [], yes_no=yes_no) == (judge, 0.6, None)
+
+
+def test_words_framing_a_question_to_the_collection_do_not_count_as_content():
+    from assistant.retrieve.lexical import LexicalIndex
+
+    index = LexicalIndex.build(["Neural architecture search: insights from 1000 papers", "State space models for vision",
+                                "A collection of articles on publication bias"])
+    rows = index.search("Which papers in the collection study state space models for vision?", 3)
+    assert [r for r, _ in rows] == [1]  # "papers" and "collection" matched the other two titles before
+    assert index.search("Which papers?", 3) == []

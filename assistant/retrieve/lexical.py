@@ -3,6 +3,11 @@
 The tokenizer (bm25s's regex, lower case, English stopwords, no stemmer) and the BM25
 parameters are part of `TOKENIZER`, which the persisted snapshot is keyed on: a change to
 either makes an old snapshot stale instead of silently scoring with other rules.
+
+Queries also drop `QUERY_STOPWORDS`, the words that frame a question to a paper collection
+("Which papers in the collection ..."): they say what is searched, not what about, and BM25
+scored them as content ("Which papers study state space models for vision?" ranked a title
+ending "Insights from 1000 Papers" first). Only queries drop them, so the index is unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import numpy as np
 
 TOKENIZER = {"bm25s": bm25s.__version__, "stopwords": "en", "lower": True, "stemmer": None,
              "method": "lucene", "k1": 1.5, "b": 0.75, "text": "title\\nchunk"}
+
+
+QUERY_STOPWORDS = frozenset({"paper", "papers", "article", "articles", "publication", "publications", "collection"})
 
 
 def _tokenize(texts: list[str]) -> bm25s.tokenization.Tokenized:
@@ -52,7 +60,7 @@ class LexicalIndex:
         n = min(n, self.size)
         tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
                                 show_progress=False)
-        known = [t for t in tokens[0] if t in self.bm25.vocab_dict] if n else []
+        known = [t for t in tokens[0] if t in self.bm25.vocab_dict and t not in QUERY_STOPWORDS] if n else []
         if not known:
             return []
         rows, scores = self.bm25.retrieve([known], k=n, show_progress=False, n_threads=1)

@@ -240,8 +240,15 @@ def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_se
     # the question (it is no restatement) and is checked against the source it names
     shown, _ = _verify("[1] has the kiwi-fact.")
     assert shown == ['"Alpha" has the kiwi-fact [1].']
-    # a named source that does not state the sentence takes it down, even when another cited source does
+    # sources named together are each asked about themselves alone: one that does not state it is dropped, and the
+    # sentence about the one that does is shown
     shown, out = _verify("[1] and [2] have the mango-fact.")
+    assert shown == ['"Beta" has the mango-fact [2].'] and any(f.action == Action.DROPPED and f.n == 1 for f in out.flags)
+    assert '"Alpha" has the mango-fact.' in VERIFIER.calls and not any('"Alpha" and' in c for c in VERIFIER.calls[-2:])
+    shown, _ = _verify("[1] and [2] have the kiwi-fact and the mango-fact.")
+    assert shown == ['"Alpha" and "Beta" have the kiwi-fact and the mango-fact [1][2].']
+    # named together, neither states it: nothing is shown
+    shown, out = _verify("[1] and [2] have the lime-fact.")
     assert shown == [] and any(f.action == Action.UNSUPPORTED and f.n == 1 for f in out.flags)
     # a later sentence may open with its subject: the stream keeps "[2] has ..." together, whole or piece by piece
     stream = cit.SentenceStream()
@@ -366,3 +373,16 @@ def test_without_a_stance_reading_the_claim_judge_alone_decides():
     checker = ClaimChecker("Does the kiwi-fact hold?", SOURCES, verifier=NoReading({("kiwi-fact", "Alpha"): 0.9},
                            {"Alpha": 0.0}), threshold=0.5, settings=AnswerSettings(), stance=(0.7, 0.5))
     assert checker.check(cit.split_cited("Yes, the kiwi-fact holds [1].")[0]).claim is not None
+
+
+def test_bare_markers_answering_which_paper_are_names_checked_for_what_the_question_asks():
+    # "[2]" to "Which paper has the mango-fact?" names the answer: the question's predicate completes the sentence,
+    # and the named source must state it
+    shown, out = _verify("[2]", question="Which paper has the mango-fact?")
+    assert shown == ['"Beta" has the mango-fact [2].'] and any(f.action == Action.NAMED for f in out.flags)
+    # the wrong source named: not shown, nothing attributed in its place
+    shown, out = _verify("[1].", question="Which papers have the mango-fact?")
+    assert shown == [] and any(f.action == Action.UNSUPPORTED for f in out.flags)
+    # not a "which paper" question, or not bare markers: left as it was
+    assert cit.named_answer("[1]", "What is the mango-fact?") == "[1]"
+    assert cit.named_answer("[1] has it.", "Which paper has the mango-fact?") == "[1] has it."

@@ -115,6 +115,23 @@ def test_a_draft_that_restates_the_question_is_not_an_answer(settings, indexed, 
     assert any(f.action == "restated" for f in a.flagged), a.flagged
 
 
+def test_a_source_named_as_the_whole_answer_is_checked_for_what_the_question_asks(settings, indexed, fast_llm):
+    # small models answer "Which paper ...?" with the bare marker; that is a name, not an empty draft
+    question = "Which paper introduces ColBERTv2?"
+    a = scripted(settings, indexed, fast_llm, "[1]").ask(question)
+    assert not a.refused, a.flagged
+    assert [c.title for c in a.citations] == [a.sources[0].paper.title] and "ColBERTv2" in a.citations[0].title
+    assert a.text.startswith(f'"{a.citations[0].title}" introduces ColBERTv2') and \
+        any(f.action == "named" for f in a.flagged)
+    # the wrong paper named: refused, not attributed elsewhere
+    wrong = next(s.n for s in a.sources if "ColBERTv2" not in s.paper.title)
+    b = scripted(settings, indexed, fast_llm, f"[{wrong}]").ask(question)
+    assert b.refused and b.citations == [], b.text
+    # named together with the wrong one: the sentence about the right paper alone is shown
+    c = scripted(settings, indexed, fast_llm, f"[1] and [{wrong}] introduce ColBERTv2.").ask(question)
+    assert [x.n for x in c.citations] == [1] and c.text.startswith(f'"{a.citations[0].title}" introduces'), c.flagged
+
+
 def test_what_streams_is_never_taken_back(answering):
     events = list(answering.ask_stream("How does VMamba scan 2D images with selective state-space models?"))
     streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))

@@ -158,7 +158,8 @@ class Verified:
 def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], out: Verified) -> Iterator[str]:
     """Check complete draft sentences; yield each shown one as rendered text. A marker the model used as a name
     ("[1] develops ...") gets its source's title in front (citations.name_sources), and that source must state
-    the sentence."""
+    the sentence; bare markers answering "Which paper ...?" are such names, with the question's predicate
+    (citations.named_answer)."""
     titles = {s.n: s.paper.title for s in sources}
     for raw in sentences:
         out.text.append(raw)
@@ -166,6 +167,10 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
             out.refused = True
             return
         t = time.perf_counter()
+        if (named := cit.named_answer(raw, checker.question)) != raw:
+            out.flags.append(Flag(Action.NAMED, named, reason="the draft named the source(s) only; the question "
+                                  "says what they do, and each was checked for it"))
+            raw = named
         for s in cit.split_cited(cit.keep_valid(raw, len(sources)), titles):
             checked = checker.check(s)
             out.flags += checked.flags

@@ -9,6 +9,9 @@ Per sentence:
   "Yes,"/"No," is the stance, checked through the statement that follows it);
 - a sentence far from the question (below `relevance_threshold`) may cite only the top source:
   small models pad a lookup answer with on-source but off-topic lines from the others;
+- a sentence that names several sources ("[1] and [3] study X") is checked on each of them
+  with the sentence about that source alone; when just one of them states it, that sentence
+  is shown (citations.each_named);
 - a sentence whose citations all fail is attributed to the allowed source that states it, or
   is not shown.
 Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
@@ -224,7 +227,7 @@ class ClaimChecker:
             if n not in allowed:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
-            sup = self._support(claim, n)
+            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n)
             if self._passes(sup):
                 kept[n] = sup
             else:
@@ -242,8 +245,13 @@ class ClaimChecker:
                                   reason="stated by " + ", ".join(f"[{n}]" for n in part) + " together"))
                 kept = {n: Support(joint.score, self._cache[(claim, n)].evidence) for n in part}
         if unstated := [n for n in sentence.named if n not in kept]:  # "[1] and [3] study X": each must state it
-            return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, unstated[0],
-                                               reason="the sentence names a source that does not state it")])
+            stated = [n for n in sentence.named if n in kept]
+            if len(stated) != 1 or stated[0] not in sentence.own:
+                return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, unstated[0],
+                                                   reason="the sentence names a source that does not state it")])
+            # of the sources named together one states it: the sentence about that one alone is shown
+            text, claim = sentence.own[stated[0]], statement(sentence.own[stated[0]])
+            kept = {n: sup for n, sup in kept.items() if n not in unstated}
         if not kept:  # attribute: the verifier asks only the source closest to the claim (each check costs time)
             best: tuple[int, Support] | None = None
             if candidate := self._closest(claim, [n for n in allowed if n not in sentence.cited]):

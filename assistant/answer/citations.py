@@ -89,11 +89,85 @@ def name_sources(sentence: str, titles: dict[int, str]) -> tuple[str, set[int]]:
     return text, named
 
 
+def each_named(sentence: str, titles: dict[int, str]) -> dict[int, str]:
+    """For a sentence whose subject names several sources ("[1] and [3] study X"), what each of them has to state:
+    the sentence about that source alone. A paper asked whether it states "A and C study X" reads a claim about
+    another paper too, and says no.
+
+    >>> each_named("[1] and [3] study X [2].", {1: "A", 2: "B", 3: "C"})
+    {1: '"A" [1] studies X [2].', 3: '"C" [3] studies X [2].'}
+    >>> each_named("[1] studies X.", {1: "A"})
+    {}
+    """
+    out: dict[int, str] = {}
+    for group in _NOUN_MARKERS.finditer(sentence):
+        numbers = [int(c.group(1)) for c in _CITE.finditer(group.group(2)) if int(c.group(1)) in titles]
+        if len(numbers) < 2:
+            continue
+        rest = re.sub(r"^(\s+)([a-z]+)", lambda v: v.group(1) + _singular(v.group(2)), sentence[group.end(2):])
+        for n in numbers:
+            out[n] = name_sources(sentence[: group.start(2)] + f"[{n}]" + rest, titles)[0]
+    return out
+
+
+_BARE = re.compile(r"\s*\[\d+\](?:\s*(?:,\s*and|,|and|&)?\s*\[\d+\])*\s*\.?\s*")
+_WHICH = re.compile(
+    r"^\s*(?:which|what)\s+(?:(?:one|ones)\s+of\s+the\s+|of\s+the\s+)?(?:two\s+|three\s+)?"
+    r"(?P<noun>papers?|works?|stud(?:y|ies)|articles?|publications?|methods?|approach(?:es)?|models?|frameworks?)\s+"
+    r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+|here\s+)?"
+    r"(?P<rest>(?!(?:do|does|did|can|could|would|should|will|shall|the|a|an|they|it)\b)[a-z].*?)\s*\?*\s*$", re.I)
+_MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "should", "shall"})
+
+
+def _singular(verb: str) -> str:
+    """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged."""
+    w = verb.lower()
+    if w in ("also", "both", "all", "each", "then") or w.endswith("ly"):
+        return verb  # an adverb, not the verb
+    if w in ("are", "have", "do", "were"):
+        return {"are": "is", "have": "has", "do": "does", "were": "was"}[w]
+    if w in _MODALS or w.endswith("ed"):
+        return verb
+    if w.endswith(("s", "sh", "ch", "x", "z")):
+        return verb + "es"
+    if w.endswith("y") and w[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def named_answer(sentence: str, question: str) -> str:
+    """A sentence of bare markers ("[1]", "[1] and [2]") answering "Which paper(s) <predicate>?" is a name used as
+    the whole answer: it becomes "[1] <predicate>.", which name_sources gives its title and the source must state.
+    Any other sentence is returned as it is.
+
+    >>> named_answer("[1]", "Which paper introduces ColBERTv2?")
+    '[1] introduces ColBERTv2.'
+    >>> named_answer("[2].", "Which papers in the collection study state space models for vision?")
+    '[2] studies state space models for vision.'
+    >>> named_answer("[1] and [3]", "What papers discuss X?"), named_answer("[1] [2], [3]", "Which works use Y?")
+    ('[1] and [3] discuss X.', '[1], [2] and [3] use Y.')
+    >>> named_answer("[1]", "What is Mamba?"), named_answer("[1]", "Which dataset does it use?")
+    ('[1]', '[1]')
+    """
+    m = _WHICH.match(question)
+    if not m or not _BARE.fullmatch(sentence):
+        return sentence
+    numbers = [f"[{n}]" for n in dict.fromkeys(int(x) for x in _CITE.findall(sentence))]
+    markers = " and ".join(numbers) if len(numbers) < 3 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    verb, _, tail = m.group("rest").partition(" ")
+    one = len(numbers) == 1
+    plural = m.group("noun").lower().endswith(("s", "ies"))
+    if one and plural:
+        verb = _singular(verb)
+    return f"{markers} {verb}{' ' + tail if tail else ''}."
+
+
 @dataclass
 class Sentence:
     text: str  # without markers
     cited: list[int] = field(default_factory=list)
     named: list[int] = field(default_factory=list)  # cited sources the sentence names (name_sources): each must state it
+    own: dict[int, str] = field(default_factory=dict)  # n -> what source n must state, where several are named (each_named)
 
 
 def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentence]:
@@ -105,13 +179,16 @@ def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentenc
         if lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
             raw = raw[lead.end():]
+        own = {n: _plain(t) for n, t in each_named(raw, titles).items()} if titles else {}
         raw, named = name_sources(raw, titles) if titles else (raw, set())
-        nums = _numbers_in(raw)
-        plain = " ".join(MARKER.sub("", raw).split())
-        plain = re.sub(r"\s+([.,;:!?])", r"\1", plain)
-        if plain:
-            out.append(Sentence(plain, nums, sorted(named)))
+        if plain := _plain(raw):
+            out.append(Sentence(plain, _numbers_in(raw), sorted(named), own))
     return out
+
+
+def _plain(text: str) -> str:
+    """The text without markers, spaces normalised."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(MARKER.sub("", text).split()))
 
 
 def _numbers_in(text: str) -> list[int]:

@@ -70,6 +70,8 @@ def answer_html(a: Answer) -> str:
             notes.append(f"stance corrected in “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
+        elif f.action == Action.NAMED:
+            notes.append("the model gave only source numbers; the sentence says what the question asked of them")
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body

@@ -26,7 +26,7 @@ from typing import cast
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.support import EmbeddingJudge, content_words, stem
+from assistant.answer.support import EmbeddingJudge, content_words, names, stem
 from assistant.config import AnswerSettings
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
 from assistant.verify.base import StanceJudge, Support, Verifier
@@ -115,16 +115,19 @@ def implied_stance(statement_text: str, question: str) -> str | None:
 
 def restates(sentence: str, question: str) -> bool:
     """Whether the sentence adds no content word beyond the question's. A paper's name counts as content:
-    to "Which model ...?" the name is the answer.
+    to "Which model ...?" the name is the answer. Words are compared by their roots, names as written
+    (the root of "PromptStyler" is the root of "prompts").
 
     >>> restates("There is a method that reduces memory.", "Is there a method that reduces memory?")
     True
     >>> restates("It reduces memory by 40%.", "Is there a method that reduces memory?")
     False
+    >>> restates("PromptStyler synthesizes styles with prompts.", "Which paper synthesizes styles with prompts?")
+    False
     """
     said = {_root(w) for w in content_words(statement(sentence))} - _FILLER
     known = {_root(w) for w in content_words(question)}
-    return not (said - known)
+    return not (said - known) and not (names(sentence) - content_words(question))
 
 
 @dataclass

@@ -113,6 +113,7 @@ def each_named(sentence: str, titles: dict[int, str]) -> dict[int, str]:
 _BARE = re.compile(r"\s*\[\d+\](?:\s*(?:,\s*and|,|and|&)?\s*\[\d+\])*\s*\.?\s*")
 _WHICH = re.compile(
     r"^\s*(?:which|what)\s+(?:(?:one|ones)\s+of\s+the\s+|of\s+the\s+)?(?:two\s+|three\s+)?"
+    r"(?:(?!(?:do|does|did|is|are|was|were|the|a|an|of|in|on|for|by|with)\b)[\w-]+\s+){0,3}?"  # "zero-shot learning"
     r"(?P<noun>papers?|works?|stud(?:y|ies)|articles?|publications?|methods?|approach(?:es)?|models?|frameworks?)\s+"
     r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+|here\s+)?"
     r"(?P<rest>(?!(?:do|does|did|can|could|would|should|will|shall|the|a|an|they|it)\b)[a-z].*?)\s*\?*\s*$", re.I)
@@ -146,7 +147,9 @@ def named_answer(sentence: str, question: str) -> str:
     '[2] studies state space models for vision.'
     >>> named_answer("[1] and [3]", "What papers discuss X?"), named_answer("[1] [2], [3]", "Which works use Y?")
     ('[1] and [3] discuss X.', '[1], [2] and [3] use Y.')
-    >>> named_answer("[1]", "What is Mamba?"), named_answer("[1]", "Which dataset does it use?")
+    >>> named_answer("[1]", "Which zero-shot learning paper uses the visual space?")
+    '[1] uses the visual space.'
+    >>> named_answer("[1]", "What is Mamba?"), named_answer("[1]", "Which dataset does the paper use?")
     ('[1]', '[1]')
     """
     m = _WHICH.match(question)

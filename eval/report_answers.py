@@ -4,7 +4,7 @@ Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.json
 interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
 eval/reports/answers.md and answers.json.
 
-    .venv/bin/python eval/report_answers.py [--sets dev,stance,test] [--timing dev]
+    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which] [--timing dev]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def paired_timing(sets: list[str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="dev,stance,test")
+    ap.add_argument("--sets", default="dev,stance,test,which")
     ap.add_argument("--timing", default="dev")
     args = ap.parse_args()
     papers = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
@@ -82,6 +82,9 @@ def main() -> None:
           "uses (60 answerable, 30 of them 'no', and 23 near-misses the papers do not answer), written by helpers "
           "that saw only those papers; the stance bars were chosen on them and on dev's. Test: "
           "eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned on it). "
+          "Which: eval/questions_which.jsonl, 40 short \"Which paper(s) ...?\" questions as users type them "
+          "(written by a helper that saw only the corpus, after a hand trial found such questions refused; nothing "
+          "was tuned on it). "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

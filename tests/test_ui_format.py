@@ -28,6 +28,14 @@ def test_answer_html_marks_attributed_and_dropped_citations():
     assert "T1 (added by the support check): “Key finding here.”" in out  # the sentence it rests on, on hover
 
 
+def test_an_answer_completed_from_the_question_says_so():
+    a = Answer(question="Which paper has the key finding?", text='"T1" has the key finding [1].', refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
+               flagged=[Flag(Action.NAMED, "[1] has the key finding.")],
+               claims=[Claim('"T1" has the key finding.', [1], {1: "Key finding here."}, {1: 0.9})])
+    assert "the model gave only source numbers" in answer_html(a)
+
+
 def test_refusal_lists_related_reading_and_says_why():
     a = Answer(question="q", text="I cannot answer this from the given papers.", refused=True, citations=[],
                sources=[], model="m", related=[_source(1, "Near Paper").hit],

@@ -380,6 +380,10 @@ def test_bare_markers_answering_which_paper_are_names_checked_for_what_the_quest
     # and the named source must state it
     shown, out = _verify("[2]", question="Which paper has the mango-fact?")
     assert shown == ['"Beta" has the mango-fact [2].'] and any(f.action == Action.NAMED for f in out.flags)
+    # a number that was never given is dropped before the name is read; the other forms of markers count too
+    shown, _ = _verify("[2] and [7].", question="Which papers have the mango-fact?")
+    assert shown == ['"Beta" has the mango-fact [2].']
+    assert cit.named_answer("[1, 2]", "Which papers have it?") == "[1] and [2] have it."
     # the wrong source named: not shown, nothing attributed in its place
     shown, out = _verify("[1].", question="Which papers have the mango-fact?")
     assert shown == [] and any(f.action == Action.UNSUPPORTED for f in out.flags)

@@ -167,11 +167,11 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
             out.refused = True
             return
         t = time.perf_counter()
-        if (named := cit.named_answer(raw, checker.question)) != raw:
+        valid = cit.keep_valid(raw, len(sources))  # first: "[1] and [9]" names [1] only
+        if (named := cit.named_answer(valid, checker.question)) != valid:
             out.flags.append(Flag(Action.NAMED, named, reason="the draft named the source(s) only; the question "
                                   "says what they do, and each was checked for it"))
-            raw = named
-        for s in cit.split_cited(cit.keep_valid(raw, len(sources)), titles):
+        for s in cit.split_cited(named, titles):
             checked = checker.check(s)
             out.flags += checked.flags
             if checked.claim:

@@ -110,7 +110,6 @@ def each_named(sentence: str, titles: dict[int, str]) -> dict[int, str]:
     return out
 
 
-_BARE = re.compile(r"\s*\[\d+\](?:\s*(?:,\s*and|,|and|&)?\s*\[\d+\])*\s*\.?\s*")
 _WHICH = re.compile(
     r"^\s*(?:which|what)\s+(?:(?:one|ones)\s+of\s+the\s+|of\s+the\s+)?(?:two\s+|three\s+)?"
     r"(?:(?!(?:do|does|did|is|are|was|were|the|a|an|of|in|on|for|by|with)\b)[\w-]+\s+){0,3}?"  # "zero-shot learning"
@@ -121,7 +120,11 @@ _MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "s
 
 
 def _singular(verb: str) -> str:
-    """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged."""
+    """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged.
+
+    >>> [_singular(v) for v in ("study", "use", "discuss", "are", "has", "proposed", "also")]
+    ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also']
+    """
     w = verb.lower()
     if w in ("also", "both", "all", "each", "then") or w.endswith("ly"):
         return verb  # an adverb, not the verb
@@ -129,7 +132,9 @@ def _singular(verb: str) -> str:
         return {"are": "is", "have": "has", "do": "does", "were": "was"}[w]
     if w in _MODALS or w.endswith("ed"):
         return verb
-    if w.endswith(("s", "sh", "ch", "x", "z")):
+    if w.endswith("s") and not w.endswith("ss"):
+        return verb  # already singular: has, uses, studies
+    if w.endswith(("ss", "sh", "ch", "x", "z")):
         return verb + "es"
     if w.endswith("y") and w[-2:-1] not in "aeiou":
         return verb[:-1] + "ies"
@@ -145,7 +150,7 @@ def named_answer(sentence: str, question: str) -> str:
     '[1] introduces ColBERTv2.'
     >>> named_answer("[2].", "Which papers in the collection study state space models for vision?")
     '[2] studies state space models for vision.'
-    >>> named_answer("[1] and [3]", "What papers discuss X?"), named_answer("[1] [2], [3]", "Which works use Y?")
+    >>> named_answer("[1] and [3]", "What papers discuss X?"), named_answer("[1-2], [3]", "Which works use Y?")
     ('[1] and [3] discuss X.', '[1], [2] and [3] use Y.')
     >>> named_answer("[1]", "Which zero-shot learning paper uses the visual space?")
     '[1] uses the visual space.'
@@ -153,9 +158,9 @@ def named_answer(sentence: str, question: str) -> str:
     ('[1]', '[1]')
     """
     m = _WHICH.match(question)
-    if not m or not _BARE.fullmatch(sentence):
+    numbers = [f"[{n}]" for n in _numbers_in(sentence)]
+    if not m or not numbers or not _ONLY_MARKERS.fullmatch(re.sub(r"\band\b|[,&.]", " ", sentence)):
         return sentence
-    numbers = [f"[{n}]" for n in dict.fromkeys(int(x) for x in _CITE.findall(sentence))]
     markers = " and ".join(numbers) if len(numbers) < 3 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     verb, _, tail = m.group("rest").partition(" ")
     one = len(numbers) == 1

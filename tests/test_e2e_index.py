@@ -39,11 +39,26 @@ def test_paraphrased_question_finds_its_paper_in_top_5(indexed, question, title)
 
 @pytest.mark.parametrize("question,title", [("What is CaSED?", "Vocabulary-free Image Classification"),
                                             ("What is S3MA?", "Video-Text Retrieval by Supervised Sparse "
-                                                              "Multi-Grained Learning")])
+                                                              "Multi-Grained Learning"),
+                                            ("What is the UFO paper about?", "UFO: A Unified Approach to "
+                                             "Fine-grained Visual Perception via Open-ended Language Interface"),
+                                            ("What does the HL dataset contain?", "HL Dataset: Grounding "
+                                             "High-Level Linguistic Concepts in Vision")])
 def test_a_name_the_question_uses_puts_its_paper_first(indexed, question, title):
-    # dense similarity alone ranks these papers 16th and 2nd
+    # dense similarity alone ranks CaSED 16th and S3MA 2nd; UFO and HL are short, but a title's short name
     top = indexed.search(question, k=5)[0]
     assert top.paper.title == title and top.name_match
+
+
+def test_a_short_title_name_keeps_the_question_from_the_refusal_before_the_model(indexed):
+    # the best dense similarity of this question is 0.23, under answer.refuse_below
+    from assistant.answer import ask
+
+    r = ask.retrieve(ask.Question("What does the HL dataset contain?"), indexed.retriever, 5)
+    assert r.best < indexed.settings.answer.refuse_below
+    assert [h.paper.title for h in r.hits if h.name_match] == ["HL Dataset: Grounding High-Level Linguistic "
+                                                               "Concepts in Vision"]
+    assert not any(h.name_match for h in indexed.search("What does the hl dataset contain?", k=5))  # as written
 
 
 def test_each_paper_appears_once_with_its_ranks(indexed):

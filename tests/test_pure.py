@@ -134,6 +134,20 @@ def test_name_index_points_at_papers_with_a_rare_name_only():
     assert idx.matches("what is cased?") == set()  # names are case-sensitive
 
 
+def test_a_title_short_name_is_a_name_only_when_it_carries_capitals_and_only_as_written():
+    from assistant.retrieve.names import title_name, title_name_keys
+
+    assert title_name("HL Dataset: Grounding High-Level Linguistic Concepts in Vision") == "title:hl dataset"
+    assert title_name("Computation-Efficient Era: A Survey") is None  # Title Case is not a name
+    assert title_name("Representation Learning: A Review and New Perspectives") is None
+    assert title_name("A Study of HL Captions") is None  # no colon: no short name
+    assert title_name("PubMed 200k RCT: a Dataset") == "title:pubmed 200k rct"
+    assert title_name("Far Too Many HL Words: A Title") is None  # a long lead-in is a description
+    assert "title:hl dataset" in title_name_keys("What does the HL dataset contain?")
+    assert "title:hl dataset" not in title_name_keys("what does the hl dataset contain?")
+    assert "title:ufo" in title_name_keys("Does UFO's model beat it?")
+
+
 def test_control_characters_and_terminal_colour_codes_are_removed_not_turned_into_word_breaks():
     from assistant.app import clean_question
 

@@ -4,6 +4,9 @@ Dense similarity of such a short query is low and rank fusion can bury the one e
 so papers that contain a rare name of the query (four or more characters with two capitals or
 a capital with a digit after it: CaSED, LASI, S3MA, ColBERTv2, TopoLM) are put first. Names that many papers
 carry (ImageNet, GPT-4) are common knowledge rather than a pointer, so they are left to ranking.
+A title's short name (the words before its colon: "HL Dataset", "UFO") is a name too when it carries an
+acronym, however short: in a title it names that paper ("What does the HL Dataset contain?"), where
+anywhere else "HL" or "UFO" would be too short to point at anything.
 (assistant.answer.support.names is a different rule for a different job: details a source must
 contain, where all-caps acronyms are usually paraphrases.)
 """
@@ -37,6 +40,56 @@ def name_tokens(text: str) -> set[str]:
     out = set()
     for w in _CANDIDATE.findall(text):
         out |= {p for p in {w, *w.split("-")} if _is_name(p)}
+    return out
+
+
+_WORD = re.compile(r"[\w^+-]+(?:'s)?")
+TITLE_NAME_WORDS = 3  # "PubMed 200k RCT"; a longer lead-in ("Representation Learning for ...") is a description
+_TITLE_KEY = "title:"
+
+
+def _marked(word: str) -> bool:
+    """A part with two capitals, or a capital and a digit: HL, UFO, CL2R, S^2IP-LLM (not Mamba, 200k, Multi-Scale)."""
+    return any(sum(ch.isupper() for ch in p) >= 2 or (p[:1].isupper() and any(ch.isdigit() for ch in p))
+               for p in word.split("-"))
+
+
+def _words(text: str) -> list[str]:
+    return [w.removesuffix("'s") for w in _WORD.findall(text)]
+
+
+def title_name(title: str) -> str | None:
+    """The key of a title's short name: the words before its colon when they are few and one is an acronym.
+
+    >>> title_name("HL Dataset: Grounding High-Level Linguistic Concepts in Vision")
+    'title:hl dataset'
+    >>> title_name("Vision Mamba: Efficient Visual Representation Learning") is None  # plain words: a topic
+    True
+    >>> title_name("UFO: A Unified Approach"), title_name("ImageNet: A Large-Scale Database")
+    ('title:ufo', None)
+    """
+    head, colon, _ = title.partition(":")
+    words = _words(head)
+    if not colon or not 0 < len(words) <= TITLE_NAME_WORDS or not any(map(_marked, words)):
+        return None
+    if len(words) == 1 and _is_name(words[0]):
+        return None  # "ImageNet: ..." is left to the name rule, which knows how many papers use the name
+    return _TITLE_KEY + " ".join(words).lower()
+
+
+def title_name_keys(query: str) -> set[str]:
+    """The keys of the short titles a query may mention: its runs of up to TITLE_NAME_WORDS words that hold an
+    acronym as the query writes it ("the HL dataset" -> "title:hl dataset"; "the hl dataset" gives none).
+
+    >>> sorted(title_name_keys("What is UFO?"))
+    ['title:is ufo', 'title:ufo', 'title:what is ufo']
+    """
+    words = _words(query)
+    out = set()
+    for i in range(len(words)):
+        for j in range(i + 1, min(i + TITLE_NAME_WORDS, len(words)) + 1):
+            if any(map(_marked, words[i:j])):
+                out.add(_TITLE_KEY + " ".join(words[i:j]).lower())
     return out
 
 

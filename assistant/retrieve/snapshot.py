@@ -38,10 +38,10 @@ from assistant.config import Settings
 from assistant.errors import IndexCorruptError
 from assistant.index.store import Store
 from assistant.retrieve.lexical import TOKENIZER, LexicalIndex
-from assistant.retrieve.names import MAX_NAME_PAPERS, name_tokens
+from assistant.retrieve.names import MAX_NAME_PAPERS, name_tokens, title_name, title_name_keys
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: title names
 _PAGE = 5000
 _MAX_NAME = 64
 
@@ -93,9 +93,10 @@ class Snapshot:
         return self.paper_ids[p].decode(), int(self.chunk_pos[row]), self.paper_hashes[p].decode()
 
     def name_matches(self, query: str) -> set[str]:
-        """Papers carrying a name of the query that at most MAX_NAME_PAPERS papers carry (see names.NameIndex)."""
+        """Papers carrying a name of the query that at most MAX_NAME_PAPERS papers carry, or whose title's short
+        name the query uses (see assistant.retrieve.names)."""
         out: set[str] = set()
-        for n in name_tokens(query):
+        for n in name_tokens(query) | title_name_keys(query):
             b = n.encode()
             i = int(np.searchsorted(self.names, b))
             if i < len(self.names) and self.names[i] == b:
@@ -116,7 +117,8 @@ def build(store: Store, root: Path) -> Snapshot:
             row = len(committed)
             committed[pid] = m["hash"]
             titles.append(m["title"])
-            for n in name_tokens(f"{m['title']}\n{doc}"):
+            short = title_name(m["title"])
+            for n in name_tokens(f"{m['title']}\n{doc}") | ({short} if short else set()):
                 if len(n) <= _MAX_NAME and len(names.setdefault(n, set())) <= MAX_NAME_PAPERS:
                     names[n].add(row)
     prow = {pid: i for i, pid in enumerate(committed)}

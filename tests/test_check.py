@@ -129,6 +129,16 @@ def test_a_restatement_of_the_question_is_not_an_answer():
     assert claims == [] and flags[0].action == Action.RESTATED
 
 
+def test_a_sentence_about_the_answer_is_not_a_claim_even_when_cited_and_the_judge_would_pass_it():
+    judge_says_yes = ScriptedVerifier({("", "Alpha"): 0.9})  # a 1.5B judge passed "This is a finding ..." at 0.63
+    checker = ClaimChecker("Which fruit facts hold?", SOURCES, verifier=judge_says_yes, threshold=0.5,
+                           settings=AnswerSettings())
+    for meta in ("This is a finding from the source [1].", "This is stated in [1].", "Source: [1]"):
+        assert checker.check(cit.split_cited(meta)[0]).claim is None, meta
+    assert judge_says_yes.calls == []
+    assert checker.check(cit.split_cited("It is training-free [1].")[0]).claim  # few words, but a claim
+
+
 @pytest.mark.parametrize("question, yes_no", [("Does X need labels?", True), ("Is it fast?", True),
                                               ("What does X need?", False), ("Which paper ...?", False)])
 def test_yes_no_questions(question, yes_no):

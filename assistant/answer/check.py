@@ -1,6 +1,7 @@
 """The claim check: each sentence of a draft is shown only if a source it cites states it.
 
 Per sentence:
+- a heading, a connective or a sentence about the answer itself ("This is stated in [1].") is not a claim;
 - citations to numbers that were not given are gone before this (citations.keep_valid);
 - a sentence that says nothing the question does not already say is a restatement, not an
   answer ("A method retrofits vectors" to "Which method retrofits vectors?"): it is not shown;
@@ -38,6 +39,10 @@ _YES_NO_QUESTION = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|could|has
 
 _WH = re.compile(r"^\s*(?:what|which|how|why|who|whom|whose|where)\b", re.I)
 _FILLER = frozenset({"there", "exist", "here", "some", "one"})  # "there is one that ..." adds nothing
+# words a sentence uses to talk about the answer rather than the papers ("This is a finding from the source.")
+_FRAMING = frozenset("""finding findings result results state states stated statement describe described describes
+    mention mentions mentioned report reports reported according evidence information detail details provide
+    provides provided given text abstract""".split())
 
 
 def _root(word: str) -> str:
@@ -206,8 +211,11 @@ class ClaimChecker:
 
     def check(self, sentence: cit.Sentence) -> Checked:
         text = sentence.text
-        if len(content_words(text)) < 3 and not sentence.cited:
+        said = content_words(text)
+        if len(said) < 3 and not sentence.cited:
             return Checked(None)  # a heading or a connective, not a claim
+        if said and said <= _FRAMING | _FILLER:
+            return Checked(None)  # "This is a finding from the source [1].": about the answer, not a claim of a paper
         stance_given = self.yes_no and text != statement(text)  # "Yes, X" answers "Is X?": X is checked
         if self.drop_restatements and not stance_given and restates(text, self.question):
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])

@@ -12,6 +12,8 @@ systems interleaved in one process, so both see the same machine load.
     .venv/bin/python eval/bench_answers.py --questions eval/questions.jsonl --name dev [--systems product,baseline]
     .venv/bin/python eval/bench_answers.py --questions eval/questions_test.jsonl --name test
     .venv/bin/python eval/bench_answers.py --timing 24 --name timing
+    .venv/bin/python eval/bench_answers.py --corpus eval/corpus_pubmed_style.jsonl \
+        --questions eval/questions_pubmed_style.jsonl --name pubmed    # a user's own collection, own index
     .venv/bin/python eval/report_answers.py      # dev and test side by side -> eval/reports/answers.md
 """
 
@@ -130,12 +132,19 @@ def main() -> None:
     ap.add_argument("--sample", type=int, metavar="N", help="a fixed pseudo-random subset of N questions (by id hash): "
                     "for the slow baseline, when time does not allow all")
     ap.add_argument("--timing", type=int, metavar="N", help="interleaved timing of N questions instead")
+    ap.add_argument("--corpus", type=Path, help="answer over this collection (any supported file) instead of the "
+                    "bundled one, indexed in its own data directory as a user's own collection would be")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
     if args.sample:
         qs = sorted(qs, key=lambda q: hashlib.sha256(q.id.encode()).hexdigest())[: args.sample]
-    a = Assistant(Settings(llm={"model": args.model}), progress=False)
+    settings = Settings(llm={"model": args.model})
+    if args.corpus:
+        settings = Settings(llm={"model": args.model}, data_dir=settings.data_dir / "eval-corpora" / args.corpus.stem)
+    a = Assistant(settings, progress=False)
+    if args.corpus:
+        a.ingest([args.corpus], prune=True)
     a.retriever.search("warm up", 5)
     if "product" in args.systems or args.timing:
         a.ask("warm up: what is a sparse autoencoder?")  # loads the model and the verifier, fills the prompt cache

@@ -121,3 +121,21 @@ def test_huge_abstract_and_control_characters(tmp_path):
 def test_ids_are_stable():
     assert paper_id_for(None, "A Title!") == paper_id_for(None, "a   title")
     assert paper_id_for("hep-th/9901001v3", "x") == "arxiv:hep-th/9901001"
+
+
+EVAL = Path(__file__).parent.parent / "eval"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EVAL.glob("questions*.jsonl")))
+def test_every_eval_question_names_real_papers_and_quotes_its_evidence_verbatim(name):
+    # the claim scores read gold evidence as exact abstract sentences: a paraphrase there would score as a miss
+    from assistant.evaluate.questions import load_questions
+
+    own = EVAL / name.replace("questions", "corpus")  # a set over a collection of its own (PubMed style)
+    papers = {p.title: p for p in load_papers([own] if own.is_file() else None).papers}
+    questions = load_questions(EVAL / name)
+    assert questions
+    for q in questions:
+        assert set(q.gold) <= set(papers), q.id
+        for quotes in q.fact_evidence:
+            assert all(any(e in papers[g].abstract for g in q.gold) for e in quotes), q.id

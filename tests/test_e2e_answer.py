@@ -46,6 +46,15 @@ def test_off_topic_question_is_refused_before_the_model_runs(answering):
     assert a.refused and a.citations == [] and "prompt_tokens" not in a.usage
 
 
+def test_a_question_about_what_no_source_mentions_is_refused_before_the_model_runs(answering):
+    # the sources found are about Sparse Attention Vectors, and none mentions InternVL: the model used to answer
+    # "No, SAVs were not tested on InternVL" and, when that was dropped, quote what the paper does say
+    a = answering.ask("Were Sparse Attention Vectors tested on InternVL models?")
+    assert a.refused and a.citations == [] and "prompt_tokens" not in a.usage
+    assert a.flagged[0].reason == "no source mentions internvl"
+    assert "Sparse Attention Vectors" in " ".join(h.paper.title for h in a.related)
+
+
 class AddsInvalidCitation:
     """The real model, with a citation to a source that was never given appended to its stream."""
 

@@ -1,7 +1,9 @@
 """Ask: a question in, a streamed answer out whose every shown sentence a cited source states.
 
 Stages, each a function: rewrite (follow-ups) -> retrieve -> select evidence -> draft (the
-model, streamed) -> verify (each sentence as soon as it is complete) -> finalize.
+model, streamed) -> verify (each sentence as soon as it is complete) -> finalize. The model
+does not run when nothing relevant was found, or when the question names a thing or a number
+that no source mentions (support.unmentioned).
 
 Events come in order: SourcesEvent (before the model starts), TokenEvent* (verified
 sentences only: nothing shown is ever taken back), DoneEvent (the final Answer).
@@ -22,7 +24,7 @@ from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims
 from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
-from assistant.answer.support import EmbeddingJudge, content_words
+from assistant.answer.support import EmbeddingJudge, content_words, unmentioned
 from assistant.config import Settings
 from assistant.llm.base import LLM, ContextCopy, Usage, complete
 from assistant.retrieve import Retriever
@@ -218,6 +220,14 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         return
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)
+    if settings.answer.refuse_unmentioned and (missing := unmentioned(q.asked, (f"{s.paper.title} {s.paper.abstract}"
+                                                                               for s in sources))):
+        # "Were SAVs tested on InternVL?" when no source says InternVL: the model would answer from what they do say
+        timings.update(first_sentence_ms=round((time.perf_counter() - t0) * 1000, 1),
+                       total_ms=round((time.perf_counter() - t0) * 1000, 1))
+        yield DoneEvent(refusal(question, r.hits, model, "no source mentions " + ", ".join(sorted(missing)),
+                                timings=timings, standalone_question=q.search))
+        return
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)
     verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,

@@ -53,6 +53,40 @@ def names(text: str) -> set[str]:
     return {m.lower() for m in _NAME.findall(text) if not m.isdigit()}
 
 
+_LONE_NUMBER = re.compile(r"(?<![\w.@-])\d+(?:\.\d+)?(?!\w)")  # 0.05, 90 (of 90-day); not GPT-4, 7B, @10
+_DIMENSION = re.compile(r"\d+d")  # 2D, 3D: as often written out ("two-dimensional")
+
+
+def specifics(question: str) -> set[str]:
+    """What a question asks about by name or by number, lower-cased: its name-like tokens and its numbers that
+    stand alone.
+
+    >>> sorted(specifics("Were SAVs tested on InternVL or GPT-4 with 0.05% of heads in 2D, at 90-day follow-up?"))
+    ['0.05', '90', 'gpt-4', 'internvl']
+    """
+    said = {n for n in names(question) if not _DIMENSION.fullmatch(n)}
+    return said | set(_LONE_NUMBER.findall(question.replace(",", "")))
+
+
+def unmentioned(question: str, texts: Iterable[str]) -> set[str]:
+    """The question's specifics that none of the texts contains: a paper cannot answer a question about InternVL
+    or a 0.05% dose that it never mentions. A hyphenated name counts as mentioned by its head ("S4" for
+    "S4-level").
+
+    >>> sorted(unmentioned("Were SAVs tested on InternVL, at S4-level, with 0.05%?", ["SAVs beat S4 (p<0.5)."]))
+    ['0.05', 'internvl']
+    """
+    text = " ".join(texts).lower().replace(",", "")
+
+    def said(s: str) -> bool:
+        if s[0].isdigit():
+            return re.search(rf"(?<![\d.]){re.escape(s)}(?![\d])", text) is not None
+        head = s.split("-")[0]
+        return s in text or (head != s and any(ch.isdigit() for ch in head) and head in text)
+
+    return {s for s in specifics(question) if not said(s)}
+
+
 def numbers(text: str) -> set[str]:
     return {n.lstrip("0") or "0" for n in _NUMBER.findall(text.replace(",", ""))}
 

@@ -108,6 +108,11 @@ class AnswerSettings(_Section):
     refuse_unmentioned: bool = Field(True, description="Refuse before the model runs when the question names a "
                                      "thing or a number (InternVL, a 0.05% dose) that no source mentions: on the dev "
                                      "sets this refused 7 of 43 unanswerable questions and 3 of 180 answerable ones.")
+    opposite_share: float = Field(0.5, ge=0, le=1.01, description="'Yes, <a finding>' is not shown when a negated "
+                                  "clause of its source holds this share of the finding's words beyond the source's "
+                                  "title (check.opposite_clause); above 1 = never. On the dev drafts (questions.jsonl, "
+                                  "questions_stance.jsonl): 1 wrong 'Yes' caught, no right stance lost, at any share "
+                                  "from 0.5 to 0.75; the lowest is used.")
     stance_bias: float = Field(0.64, description="Added to the 'No' logit where a yes/no answer opens: the model's "
                                "lean to 'Yes', corrected (eval/calibrate_stance.py, dev set only); 0 = none.")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with an error.")

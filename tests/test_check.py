@@ -310,6 +310,34 @@ def test_a_restated_question_with_a_stance_needs_the_source_to_answer_that_way()
     assert claims == []
 
 
+def test_a_restated_stance_is_not_shown_when_its_source_says_the_opposite_in_so_many_words():
+    """A paper with mixed findings: the 1.5B judge reads "Yes, balanced fluids lower mortality" as stated and
+    answered yes (0.89) where the paper says "they did not lower mortality". A clause of the other polarity that
+    holds the statement's words beyond the title decides."""
+    mixed = Paper("m", "Balanced fluids versus saline", "Balanced fluids reduced kidney injury compared with saline, "
+                  "but they did not lower mortality. Hyperchloremia was less frequent.")
+    sources = [Source(1, Hit(mixed, 0.0, 1, 1, 0.7), ["m"])]
+    verifier = ScriptedStance({("mortality", "Balanced fluids versus saline"): 0.9,
+                               ("kidney", "Balanced fluids versus saline"): 0.9}, {"Balanced fluids versus saline": 0.9})
+
+    def shown(text: str, question: str):
+        checker = ClaimChecker(question, sources, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
+                               stance=(0.7, 0.45))
+        return checker.check(cit.split_cited(text)[0])
+
+    out = shown("Yes, balanced fluids lower mortality [1].", "Do balanced fluids lower mortality?")
+    assert out.claim is None and "they did not lower mortality" in out.flags[0].reason
+    assert shown("Yes, balanced fluids reduce kidney injury [1].", "Do balanced fluids reduce kidney injury?").claim
+    # the same when the stance opens a sentence with content of its own (not a restated question)
+    out = shown("Yes, balanced fluids lower mortality [1].", "Do balanced fluids help survival?")
+    assert out.claim is None and "they did not lower mortality" in out.flags[0].reason
+    assert shown("Yes, balanced fluids reduce kidney injury [1].", "Do balanced fluids help patients?").claim
+    never = AnswerSettings(opposite_share=1.01)
+    checker = ClaimChecker("Do balanced fluids lower mortality?", sources, verifier=verifier, threshold=0.5,
+                           settings=never, stance=(0.7, 0.45))
+    assert checker.check(cit.split_cited("Yes, balanced fluids lower mortality [1].")[0]).claim  # the judge alone
+
+
 def test_a_stance_on_a_sentence_with_content_is_checked_through_its_statement():
     claims, _ = run_stance("No, the kiwi-fact holds in this work [1].", {"Alpha": 0.1, "Beta": 0.1},
                            question="Does the kiwi-fact fail?")

@@ -4,7 +4,7 @@ Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.json
 interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
 eval/reports/answers.md and answers.json.
 
-    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,pubmed] [--timing dev]
+    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,pubmed_first,pubmed] [--timing dev]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ SHOWN = ("n", "false_refusal_rate", "refusal_recall", "unanswerable_with_citatio
          "claim_citation_recall", "gold_evidence_cited", "facts_stated", "paper_precision", "paper_recall",
          "stance_agreement", "total_p50_ms", "verify_share", "prompt_tokens_mean")
 CORPUS = {"pubmed": Path(__file__).parent / "corpus_pubmed_style.jsonl"}  # sets over a collection of their own
+# (a set named <name>_<anything> is over <name>'s collection: pubmed_first)
 GROUPS = ("all", "lookup", "multi", "unanswerable", "yesno", "false_premise", "negation", "figure", "near_miss")
 
 
@@ -65,13 +66,14 @@ def paired_timing(sets: list[str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="dev,stance,test,which,pubmed")
+    ap.add_argument("--sets", default="dev,stance,test,which,pubmed_first,pubmed")
     ap.add_argument("--timing", default="dev")
     args = ap.parse_args()
     bundled = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
     out: dict[str, Any] = {}
     for name in args.sets.split(","):
-        papers = {p.paper_id: p for p in load_papers([CORPUS[name]]).papers} if name in CORPUS else bundled
+        own = CORPUS.get(name.split("_")[0])
+        papers = {p.paper_id: p for p in load_papers([own]).papers} if own else bundled
         path = REPORTS / f"answers_{name}_rows.jsonl"
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
         for system in ("product", "baseline"):
@@ -91,7 +93,9 @@ def main() -> None:
           "them 'no'; 16 near-misses) over a collection of its own, eval/corpus_pubmed_style.jsonl: 40 clinical "
           "abstracts in PubMed style, written by helpers for this set (no PubMed data can be fetched here), indexed "
           "as a user's own collection; the questions were written by a helper that saw only those abstracts, and "
-          "nothing was tuned on them. "
+          "nothing was tuned on them. pubmed_first is the product's first run on it (commit e392b4d), the held-out "
+          "number; pubmed is the product after two rules that run found (the refusal of unmentioned specifics and "
+          "the negated-finding check), so it is not held-out. "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

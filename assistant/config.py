@@ -106,8 +106,9 @@ class AnswerSettings(_Section):
                                 "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
                                 "lookup, scores 0.33).")
     refuse_unmentioned: bool = Field(True, description="Refuse before the model runs when the question names a "
-                                     "thing or a number (InternVL, a 0.05% dose) that no source mentions: on the dev "
-                                     "sets this refused 7 of 43 unanswerable questions and 3 of 180 answerable ones.")
+                                     "thing or a number (InternVL, a 0.05% dose) that no source mentions: on the product "
+                                     "rows of the dev sets it refuses 8 of 43 unanswerable questions and none of the "
+                                     "180 answerable ones (support.unmentioned).")
     opposite_share: float = Field(0.5, ge=0, le=1.01, description="'Yes, <a finding>' is not shown when a negated "
                                   "clause of its source holds this share of the finding's words beyond the source's "
                                   "title (check.opposite_clause); above 1 = never. On the dev drafts (questions.jsonl, "

@@ -51,7 +51,7 @@ def test_a_question_about_what_no_source_mentions_is_refused_before_the_model_ru
     # "No, SAVs were not tested on InternVL" and, when that was dropped, quote what the paper does say
     a = answering.ask("Were Sparse Attention Vectors tested on InternVL models?")
     assert a.refused and a.citations == [] and "prompt_tokens" not in a.usage
-    assert a.flagged[0].reason == "no source mentions internvl"
+    assert a.flagged[0].reason == "no source mentions InternVL"
     assert "Sparse Attention Vectors" in " ".join(h.paper.title for h in a.related)
 
 

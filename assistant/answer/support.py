@@ -58,23 +58,23 @@ _DIMENSION = re.compile(r"\d+d")  # 2D, 3D: as often written out ("two-dimension
 
 
 def specifics(question: str) -> set[str]:
-    """What a question asks about by name or by number, lower-cased: its name-like tokens and its numbers that
-    stand alone.
+    """What a question asks about by name or by number, as the question writes them: its name-like tokens and
+    its numbers that stand alone.
 
     >>> sorted(specifics("Were SAVs tested on InternVL or GPT-4 with 0.05% of heads in 2D, at 90-day follow-up?"))
-    ['0.05', '90', 'gpt-4', 'internvl']
+    ['0.05', '90', 'GPT-4', 'InternVL']
     """
-    said = {n for n in names(question) if not _DIMENSION.fullmatch(n)}
+    said = {m for m in _NAME.findall(question) if not m.isdigit() and not _DIMENSION.fullmatch(m.lower())}
     return said | set(_LONE_NUMBER.findall(question.replace(",", "")))
 
 
 def unmentioned(question: str, texts: Iterable[str]) -> set[str]:
-    """The question's specifics that none of the texts contains: a paper cannot answer a question about InternVL
-    or a 0.05% dose that it never mentions. A hyphenated name counts as mentioned by its head ("S4" for
-    "S4-level").
+    """The question's specifics that none of the texts contains (compared lower-cased): a paper cannot answer a
+    question about InternVL or a 0.05% dose that it never mentions. A hyphenated name counts as mentioned by its
+    head ("S4" for "S4-level").
 
     >>> sorted(unmentioned("Were SAVs tested on InternVL, at S4-level, with 0.05%?", ["SAVs beat S4 (p<0.5)."]))
-    ['0.05', 'internvl']
+    ['0.05', 'InternVL']
     """
     text = " ".join(texts).lower().replace(",", "")
 
@@ -84,7 +84,7 @@ def unmentioned(question: str, texts: Iterable[str]) -> set[str]:
         head = s.split("-")[0]
         return s in text or (head != s and any(ch.isdigit() for ch in head) and head in text)
 
-    return {s for s in specifics(question) if not said(s)}
+    return {s for s in specifics(question) if not said(s.lower())}
 
 
 def numbers(text: str) -> set[str]:

@@ -53,7 +53,7 @@ def names(text: str) -> set[str]:
     return {m.lower() for m in _NAME.findall(text) if not m.isdigit()}
 
 
-_LONE_NUMBER = re.compile(r"(?<![\w.@-])\d+(?:\.\d+)?(?!\w)")  # 0.05, 90 (of 90-day); not GPT-4, 7B, @10
+_LONE_NUMBER = re.compile(r"(?<![\w.@-])(\d+(?:\.\d+)?)(%?)(?!\w)")  # 0.05, 90 (of 90-day); not GPT-4, 7B, @10
 _DIMENSION = re.compile(r"\d+d")  # 2D, 3D: as often written out ("two-dimensional")
 
 
@@ -63,9 +63,19 @@ def specifics(question: str) -> set[str]:
 
     >>> sorted(specifics("Were SAVs tested on InternVL or GPT-4 with 0.05% of heads in 2D, at 90-day follow-up?"))
     ['0.05', '90', 'GPT-4', 'InternVL']
+    >>> specifics("Give 3 findings of the top 5 papers from 2023 with 7% gains")
+    {'7'}
     """
     said = {m for m in _NAME.findall(question) if not m.isdigit() and not _DIMENSION.fullmatch(m.lower())}
-    return said | set(_LONE_NUMBER.findall(question.replace(",", "")))
+    return said | {n for n, pct in _LONE_NUMBER.findall(question.replace(",", "")) if _measured(n, pct)}
+
+
+def _measured(number: str, percent: str) -> bool:
+    """A number a paper would report (0.05, 7%, 90 of "90-day"), not one that frames a request ("the top 3
+    papers", "2 findings") or dates it ("papers from 2023": abstracts carry no year)."""
+    if "." in number or percent:
+        return True
+    return int(number) >= 10 and not 1900 <= int(number) <= 2099
 
 
 def unmentioned(question: str, texts: Iterable[str]) -> set[str]:

@@ -54,19 +54,25 @@ def names(text: str) -> set[str]:
 
 
 _LONE_NUMBER = re.compile(r"(?<![\w.@-])(\d+(?:\.\d+)?)(%?)(?!\w)")  # 0.05, 90 (of 90-day); not GPT-4, 7B, @10
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{4,}(?![\w-])")  # SPLADE, MMMU, UMAP (names() leaves these to paraphrase)
 _DIMENSION = re.compile(r"\d+d")  # 2D, 3D: as often written out ("two-dimensional")
 
 
 def specifics(question: str) -> set[str]:
-    """What a question asks about by name or by number, as the question writes them: its name-like tokens and
-    its numbers that stand alone.
+    """What a question asks about by name or by number, as the question writes them: its name-like tokens, its
+    acronyms of four or more capitals, and its numbers that stand alone.
 
     >>> sorted(specifics("Were SAVs tested on InternVL or GPT-4 with 0.05% of heads in 2D, at 90-day follow-up?"))
     ['0.05', '90', 'GPT-4', 'InternVL']
     >>> specifics("Give 3 findings of the top 5 papers from 2023 with 7% gains")
     {'7'}
+    >>> sorted(specifics("Does ColBERTv2 beat SPLADE?")), specifics("WHAT DOES CASED DO?")
+    (['ColBERTv2', 'SPLADE'], set())
     """
     said = {m for m in _NAME.findall(question) if not m.isdigit() and not _DIMENSION.fullmatch(m.lower())}
+    words = re.findall(r"[A-Za-z]{2,}", question)
+    if sum(w.isupper() for w in words) <= len(words) / 2:  # a question typed in capitals names nothing by them
+        said |= set(_ACRONYM.findall(question))
     return said | {n for n, pct in _LONE_NUMBER.findall(question.replace(",", "")) if _measured(n, pct)}
 
 

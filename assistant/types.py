@@ -110,6 +110,7 @@ class Action(StrEnum):
     RESTATED = "restated"  # the sentence only restates the question: it is not shown
     RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
     UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
+    CONTRADICTED = "contradicted"  # "Yes, <a finding>" whose cited source negates that finding: the citation goes
     NAMED = "named"  # the draft only named sources ("[1]") to "Which paper ...?": the question's predicate was added
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 

@@ -326,11 +326,12 @@ def test_a_restated_stance_is_not_shown_when_its_source_says_the_opposite_in_so_
         return checker.check(cit.split_cited(text)[0])
 
     out = shown("Yes, balanced fluids lower mortality [1].", "Do balanced fluids lower mortality?")
-    assert out.claim is None and "they did not lower mortality" in out.flags[0].reason
+    assert out.claim is None and out.flags[0].action == Action.CONTRADICTED
+    assert "they did not lower mortality" in out.flags[0].reason
     assert shown("Yes, balanced fluids reduce kidney injury [1].", "Do balanced fluids reduce kidney injury?").claim
     # the same when the stance opens a sentence with content of its own (not a restated question)
     out = shown("Yes, balanced fluids lower mortality [1].", "Do balanced fluids help survival?")
-    assert out.claim is None and "they did not lower mortality" in out.flags[0].reason
+    assert out.claim is None and out.flags[0].action == Action.CONTRADICTED
     assert shown("Yes, balanced fluids reduce kidney injury [1].", "Do balanced fluids help patients?").claim
     never = AnswerSettings(opposite_share=1.01)
     checker = ClaimChecker("Do balanced fluids lower mortality?", sources, verifier=verifier, threshold=0.5,

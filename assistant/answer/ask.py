@@ -212,21 +212,22 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     q = rewrite(question, history, llm) if history else Question(question)
     r = retrieve(q, retriever, k or settings.retrieval.k)
     timings = {"retrieve_ms": round((time.perf_counter() - t0) * 1000, 1)}
+
+    def refused_early(reason: str) -> DoneEvent:  # before the model runs: the refusal is the first "sentence"
+        timings.update(first_sentence_ms=round((time.perf_counter() - t0) * 1000, 1))
+        timings["total_ms"] = timings["first_sentence_ms"]
+        return DoneEvent(refusal(question, r.hits, model, reason, timings=timings, standalone_question=q.search))
+
     if r.best < settings.answer.refuse_below and not any(h.name_match for h in r.hits):
         yield SourcesEvent([], q.search)
-        timings.update(first_sentence_ms=timings["retrieve_ms"], total_ms=round((time.perf_counter() - t0) * 1000, 1))
-        yield DoneEvent(refusal(question, r.hits, model, f"best retrieval similarity {r.best:.2f} is below "
-                                f"{settings.answer.refuse_below}", timings=timings, standalone_question=q.search))
+        yield refused_early(f"best retrieval similarity {r.best:.2f} is below {settings.answer.refuse_below}")
         return
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)
     if settings.answer.refuse_unmentioned and (missing := unmentioned(q.asked, (f"{s.paper.title} {s.paper.abstract}"
                                                                                for s in sources))):
         # "Were SAVs tested on InternVL?" when no source says InternVL: the model would answer from what they do say
-        timings.update(first_sentence_ms=round((time.perf_counter() - t0) * 1000, 1),
-                       total_ms=round((time.perf_counter() - t0) * 1000, 1))
-        yield DoneEvent(refusal(question, r.hits, model, "no source mentions " + ", ".join(sorted(missing)),
-                                timings=timings, standalone_question=q.search))
+        yield refused_early("no source mentions " + ", ".join(sorted(missing)))
         return
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)

@@ -274,9 +274,9 @@ class ClaimChecker:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
             sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n)
-            if self._passes(sup) and stance_given and (other := self._opposite(text, claim, n)):
-                flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3), reason=f"the source says the "
-                                  f"opposite: \u201c{other}\u201d"))
+            negated = self._contradicted(text, claim, n, sup.score) if stance_given and self._passes(sup) else None
+            if negated:
+                flags.append(negated)
             elif self._passes(sup):
                 kept[n] = sup
             else:
@@ -320,13 +320,16 @@ class ClaimChecker:
                 text = _sentence_case(claim)
         return self._kept(text, claim, kept, flags)
 
-    def _opposite(self, text: str, claim: str, n: int) -> str | None:
-        """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a clause of source n
-        that negates the finding (opposite_clause): the judge reads a paper with mixed findings ("X cut kidney
-        events, but did not lower mortality") as backing "Yes, X lowers mortality". None otherwise."""
+    def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
+        """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag
+        when a clause of source n negates the finding (opposite_clause): the judge reads a paper with mixed
+        findings ("X cut kidney events, but did not lower mortality") as backing "Yes, X lowers mortality"."""
         if not self.stance_bars or stance_of(text) != "yes":
             return None
-        return opposite_clause(claim, self.check_against.get(n) or self.sources[n].paper, self.settings.opposite_share)
+        paper = self.check_against.get(n) or self.sources[n].paper
+        if other := opposite_clause(claim, paper, self.settings.opposite_share):
+            return Flag(Action.CONTRADICTED, text, n, round(score, 3), reason=f"the source says \u201c{other}\u201d")
+        return None
 
     def _passes(self, sup: Support) -> bool:
         return sup.passed if sup.passed is not None else sup.score >= self.threshold
@@ -358,9 +361,9 @@ class ClaimChecker:
         for n in numbers:
             sup = self._support(claim, n)
             score = self._stance_mean(stance, sup.score, n)
-            if score >= self._bar(stance) and (other := self._opposite(text, claim, n)):
-                flags.append(Flag(Action.DROPPED, text, n, round(score, 3), reason=f"the source says the opposite: "
-                                  f"\u201c{other}\u201d"))
+            negated = self._contradicted(text, claim, n, score) if score >= self._bar(stance) else None
+            if negated:
+                flags.append(negated)
             elif score >= self._bar(stance):
                 kept[n] = Support(score, sup.evidence)
             else:

@@ -58,7 +58,7 @@ def answer_html(a: Answer) -> str:
         body = link_citations(a.text, titles, attributed)
     notes = []
     for f in a.flagged:
-        if f.action == Action.DROPPED and f.reason.startswith("the source says the opposite"):
+        if f.action == Action.CONTRADICTED:
             notes.append(f"[{f.n}] removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.DROPPED:
             notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”")

@@ -62,9 +62,7 @@ def selection(a: Assistant, topic: str) -> Any:
 
     s = a.settings.summary
     qvec = a.embedder.embed([topic])[0]
-    chosen, _, _ = select_papers(topic, a.retriever, a.judge, qvec, max_papers=s.max_papers, pool=s.pool,
-                                 min_similarity=s.min_similarity, margin=s.margin,
-                                 lexical_weight=s.lexical_weight)
+    chosen, _, _ = select_papers(topic, a.retriever, a.judge, qvec, s)
     sources = [Source(n=i, hit=h, evidence=[h.paper.title]) for i, h in enumerate(chosen, 1)]
     theme = Theme("selection", [src.n for src in sources], [quote(src) for src in sources])
     theme.quoted = list(theme.papers)

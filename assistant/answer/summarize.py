@@ -37,7 +37,7 @@ from assistant.answer.check import ClaimChecker, citations_of, render_claims
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.answer.themes import group
-from assistant.config import Settings
+from assistant.config import Settings, SummarySettings
 from assistant.llm.base import LLM, complete
 from assistant.retrieve import Retriever
 from assistant.retrieve.fusion import best_per_key, normalised
@@ -139,20 +139,20 @@ def on_topic(scores: list[tuple[float, float]], *, min_similarity: float, margin
     return [i for i, (_, rel) in enumerate(scores) if rel >= best - margin]
 
 
-def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec: np.ndarray, *, max_papers: int,
-                  pool: int, min_similarity: float, margin: float,
-                  lexical_weight: float) -> tuple[list[Hit], list[Hit], list[Hit]]:
+def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec: np.ndarray, s: SummarySettings,
+                  *, max_papers: int | None = None) -> tuple[list[Hit], list[Hit], list[Hit]]:
     """(chosen, relevant but over the cap, all retrieved), each best first by relevance: a paper's topic
-    similarity plus `lexical_weight` times its BM25 share (the two signals hybrid retrieval fuses)."""
-    hits = retriever.search(topic, pool, query_vec=qvec)
-    bm25 = lexical_share(topic, retriever) if lexical_weight else {}
+    similarity plus `s.lexical_weight` times its BM25 share (the two signals hybrid retrieval fuses)."""
+    hits = retriever.search(topic, s.pool, query_vec=qvec)
+    bm25 = lexical_share(topic, retriever) if s.lexical_weight else {}
     sim = {h.paper.paper_id: topic_similarity(judge, h.paper, qvec) for h in hits}
-    score = {pid: s + lexical_weight * bm25.get(pid, 0.0) for pid, s in sim.items()}
+    score = {pid: v + s.lexical_weight * bm25.get(pid, 0.0) for pid, v in sim.items()}
     ranked = sorted(hits, key=lambda h: -score[h.paper.paper_id])
     keep = on_topic([(sim[h.paper.paper_id], score[h.paper.paper_id]) for h in ranked],
-                    min_similarity=min_similarity, margin=margin)
+                    min_similarity=s.min_similarity, margin=s.margin)
     relevant = [ranked[i] for i in keep]
-    return relevant[:max_papers], relevant[max_papers:], ranked
+    cap = max_papers or s.max_papers
+    return relevant[:cap], relevant[cap:], ranked
 
 
 def key_sentences(hits: list[Hit], judge: EmbeddingJudge, qvec: np.ndarray, *, budget: int,
@@ -212,9 +212,7 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     step = progress or (lambda i, n, label: None)
     step(1, 2, "Finding the papers on the topic")
     qvec = retriever.embedder.embed([topic])[0]
-    chosen, over_cap, ranked = select_papers(topic, retriever, judge, qvec, max_papers=cap, pool=s.pool,
-                                             min_similarity=s.min_similarity, margin=s.margin,
-                                             lexical_weight=s.lexical_weight)
+    chosen, over_cap, ranked = select_papers(topic, retriever, judge, qvec, s, max_papers=cap)
     if not chosen:
         return _nothing(topic, ranked, model, s.min_similarity, t0)
     evidence = key_sentences(chosen, judge, qvec, budget=s.evidence_tokens, count_tokens=llm.count_tokens)

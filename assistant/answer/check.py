@@ -126,6 +126,7 @@ def polarity(text: str) -> int:
     unnecessary" 0); "without" and "-free" qualify a finding rather than negate it ("works without labels")."""
     return len(_FINDING_NEGATION.findall(text)) % 2
 
+
 _CLAUSE = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s*|\.\s+", re.I)
 
 
@@ -274,10 +275,11 @@ class ClaimChecker:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
             sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n)
-            negated = self._contradicted(text, claim, n, sup.score) if stance_given and self._passes(sup) else None
+            passed = self._passes(sup)
+            negated = self._contradicted(text, claim, n, sup.score) if passed and stance_given else None
             if negated:
                 flags.append(negated)
-            elif self._passes(sup):
+            elif passed:
                 kept[n] = sup
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
@@ -361,10 +363,11 @@ class ClaimChecker:
         for n in numbers:
             sup = self._support(claim, n)
             score = self._stance_mean(stance, sup.score, n)
-            negated = self._contradicted(text, claim, n, score) if score >= self._bar(stance) else None
+            passed = score >= self._bar(stance)
+            negated = self._contradicted(text, claim, n, score) if passed else None
             if negated:
                 flags.append(negated)
-            elif score >= self._bar(stance):
+            elif passed:
                 kept[n] = Support(score, sup.evidence)
             else:
                 yes, no = self._stance(n)

@@ -108,6 +108,7 @@ class Action(StrEnum):
     JOINT = "joint"  # no one cited source states the sentence, the cited sources together do (summaries)
     UNSUPPORTED = "unsupported"  # no source states the sentence: it is not shown
     RESTATED = "restated"  # the sentence only restates the question: it is not shown
+    STANCE = "stance"  # "Yes, <the question>": the stance alone is shown, resting on the source's sentence
     RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
     UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
     CONTRADICTED = "contradicted"  # "Yes, <a finding>" whose cited source negates that finding: the citation goes

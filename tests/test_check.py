@@ -7,10 +7,10 @@ import pytest
 
 from assistant.answer import citations as cit
 from assistant.answer.ask import is_refusal
-from assistant.answer.check import ClaimChecker, check, is_yes_no, restates, statement
+from assistant.answer.check import ClaimChecker, check, is_yes_no, render_claims, restates, stance_quotes, statement
 from assistant.answer.evidence import near_best, relevant, select_evidence
 from assistant.config import AnswerSettings
-from assistant.types import Action, Hit, Paper, Source
+from assistant.types import Action, Claim, Hit, Paper, Source
 from assistant.verify.base import Support
 
 
@@ -110,11 +110,12 @@ def test_a_stance_that_its_own_statement_contradicts_is_set_by_the_statement():
     """ "No, <the question, affirmed> [1]" (a 'No' the model opened with, then the paper's yes) would show a wrong
     stance on a verified statement: the stance follows the statement."""
     claims, flags = run("No, the kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
-    assert claims[0].text == "Yes, the kiwi-fact holds." and flags[0].action == Action.RESTANCED
+    assert claims[0].text == "Yes." and [f.action for f in flags] == [Action.RESTANCED, Action.STANCE]
+    assert flags[0].sentence == "Yes, the kiwi-fact holds."
     claims, flags = run("Yes, the kiwi-fact does not hold [1].", question="Does the kiwi-fact hold?")
-    assert claims[0].text.startswith("No, the kiwi-fact does not hold")
+    assert claims[0].text == "No."
     claims, flags = run("No, the kiwi-fact does not hold [1].", question="Does the kiwi-fact hold?")
-    assert claims[0].text.startswith("No,") and not flags  # consistent: unchanged
+    assert claims[0].text == "No." and [f.action for f in flags] == [Action.STANCE]  # consistent: only shortened
 
 
 def test_a_restatement_of_the_question_is_not_an_answer():
@@ -127,6 +128,20 @@ def test_a_restatement_of_the_question_is_not_an_answer():
     # ... and a restatement without a stance is still no answer
     claims, flags = run("The kiwi-fact holds [1].", question="Does the kiwi-fact hold?")
     assert claims == [] and flags[0].action == Action.RESTATED
+
+
+def test_an_answer_that_is_only_a_stance_quotes_the_sentence_it_rests_on():
+    """ "Yes [1]." alone tells the reader little: the source's own sentence(s) the stance rests on follow, verbatim
+    and quoted; an answer that says more gets no quote, and evidence that is not one or two sentences is not
+    quoted."""
+    stance = Claim("Yes.", [1], {1: "Kiwi facts hold.\nThey hold in orchards."}, {1: 0.8})
+    quotes = stance_quotes([stance])
+    assert [(q.text, q.cited) for q in quotes] == [("\u201cKiwi facts hold.\u201d", [1]),
+                                                   ("\u201cThey hold in orchards.\u201d", [1])]
+    assert render_claims([stance, *quotes]) == "Yes [1]. \u201cKiwi facts hold.\u201d [1] \u201cThey hold in orchards.\u201d [1]"
+    assert stance_quotes([stance, Claim("Kiwi facts hold in orchards.", [1])]) == []
+    assert stance_quotes([Claim("No.", [2], {2: "One. Two. Three."})]) == []
+    assert stance_quotes([]) == []
 
 
 def test_a_sentence_about_the_answer_is_not_a_claim_even_when_cited_and_the_judge_would_pass_it():
@@ -297,7 +312,7 @@ def test_a_restated_question_with_a_stance_needs_the_source_to_answer_that_way()
     """'Yes, <the question>' says nothing but its stance: the mean of P(the source states it) and P(the source
     answers yes) must clear the bar for 'yes' (the model leans to yes, so that bar is higher)."""
     claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.1, "Beta": 0.9})
-    assert [c.text for c in claims] == ["No, the kiwi-fact does not hold."] and claims[0].cited == [1]
+    assert [c.text for c in claims] == ["No."] and claims[0].cited == [1]
     # the worst failure: "Yes" on a "no" finding, though the claim judge alone (0.9) would keep it
     claims, flags = run_stance("Yes, the kiwi-fact holds [1].", {"Alpha": 0.1, "Beta": 0.9})
     assert claims == [] and flags[-1].action == Action.UNSUPPORTED
@@ -305,7 +320,7 @@ def test_a_restated_question_with_a_stance_needs_the_source_to_answer_that_way()
     assert claims[0].cited == [2]  # only the source that answers yes is cited
     # a negated restatement the claim judge doubts (0.3 < 0.5) is kept when the source clearly answers no
     claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.1, "Beta": 0.9}, states=0.3)
-    assert [c.text for c in claims] == ["No, the kiwi-fact does not hold."]
+    assert [c.text for c in claims] == ["No."]
     claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.6, "Beta": 0.9}, states=0.3)
     assert claims == []
 

@@ -115,6 +115,22 @@ def test_a_polarity_flip_is_never_shown_and_a_faithful_paraphrase_is(settings, i
     assert "training-free" in rests_on and all(p in faithful.sources[0].paper.abstract for p in rests_on.split("\n"))
 
 
+def test_a_stance_that_only_restates_the_question_is_shown_as_the_stance_and_the_sources_own_sentence(
+        settings, indexed, fast_llm):
+    """ "No, <the question negated> [1]": the real judge backs the stance, the restatement is not shown (the reader
+    would check the asker's words against the paper), and an answer with nothing else quotes what [1] says."""
+    question = ("Is stop-word removal or other text preprocessing needed before running the blind-source-separation "
+                "topic model S^3?")
+    a = scripted(settings, indexed, fast_llm, "No, stop-word removal or other text preprocessing is not needed "
+                 "before running the blind-source-separation topic model S^3 [1].").ask(question)
+    assert a.text.startswith("No [1]. \u201c"), (a.text, a.flagged)
+    assert any(f.action == "stance" for f in a.flagged)
+    assert a.citations[0].title == "S^3 -- Semantic Signal Separation"
+    abstract = a.sources[0].paper.abstract
+    quotes = [c.text.strip("\u201c\u201d") for c in a.claims[1:]]
+    assert quotes and all(q in abstract for q in quotes) and any("no preprocessing" in q for q in quotes), quotes
+
+
 def test_a_draft_that_restates_the_question_is_not_an_answer(settings, indexed, fast_llm):
     a = scripted(settings, indexed, fast_llm, "There is a benchmark and toolkit for testing whether ML models "
                  "can grasp the rules that generate sequences of whole numbers. [1]").ask(

@@ -38,6 +38,15 @@ def test_a_stance_dropped_because_its_source_says_the_opposite_shows_that_clause
         in answer_html(a)
 
 
+def test_a_restated_question_shown_as_its_stance_says_so_and_keeps_its_evidence_on_hover():
+    a = Answer(question="Do fluids lower mortality?", text="No [1].", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
+               flagged=[Flag(Action.STANCE, "No, fluids do not lower mortality.")],
+               claims=[Claim("No.", [1], {1: "Mortality did not differ."}, {1: 0.9})])
+    out = answer_html(a)
+    assert "“No, fluids do not lower mortality.” shown as its stance" in out and "Mortality did not differ." in out
+
+
 def test_an_answer_completed_from_the_question_says_so():
     a = Answer(question="Which paper has the key finding?", text='"T1" has the key finding [1].', refused=False,
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",

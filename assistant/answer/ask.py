@@ -21,7 +21,7 @@ from typing import Any, cast
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims
+from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims, stance_quotes
 from assistant.answer.evidence import format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
 from assistant.answer.support import EmbeddingJudge, content_words, unmentioned
@@ -250,6 +250,9 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         for shown in verify([tail], checker, sources, v):
             first_sentence = first_sentence or time.perf_counter()
             yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
+    for quote in stance_quotes(v.claims):  # "Yes [1]." and nothing more: what [1] says, in its words
+        v.claims.append(quote)
+        yield TokenEvent(" " + render_claims([quote]))
     end = time.perf_counter()
     use = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
            "prompt_eval_tokens": usage.prompt_eval_tokens}

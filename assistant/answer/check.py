@@ -5,7 +5,8 @@ Per sentence:
 - citations to numbers that were not given are gone before this (citations.keep_valid);
 - a sentence that says nothing the question does not already say is a restatement, not an
   answer ("A method retrofits vectors" to "Which method retrofits vectors?"): it is not shown;
-  to a yes/no question, "Yes, <the question>" states the stance, and its statement is checked;
+  to a yes/no question, "Yes, <the question>" states the stance: its statement is checked, and it is
+  shown as "Yes [1]." (an answer of bare stances quotes the source sentences they rest on);
 - each cited source is asked, through the verifier, whether it states the sentence (a leading
   "Yes,"/"No," is the stance, checked through the statement that follows it);
 - a sentence far from the question (below `relevance_threshold`) may cite only the top source:
@@ -29,6 +30,7 @@ import numpy as np
 from assistant.answer import citations as cit
 from assistant.answer.support import EmbeddingJudge, content_words, names, stem
 from assistant.config import AnswerSettings
+from assistant.index.chunking import split_sentences
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
 from assistant.verify.base import StanceJudge, Support, Verifier
 
@@ -257,14 +259,15 @@ class ClaimChecker:
             return Checked(None, [Flag(Action.RESTATED, text, reason="the sentence only restates the question")])
         claim = statement(text)
         flags: list[Flag] = []
-        if stance_given and (implied := implied_stance(claim, self.question)):
+        implied = implied_stance(claim, self.question) if stance_given else None
+        if implied:
             opened = stance_of(text)
             if implied != opened:  # "No, <the question, affirmed>": a stance the statement contradicts
                 text = f"{implied.capitalize()}, {claim}"
                 flags.append(Flag(Action.RESTANCED, text, reason=f"the statement answers {implied}, the draft "
                                   f"opened with {opened}"))
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
-                return self._check_stance(text, claim, implied, sentence, flags)
+                return stance_only(self._check_stance(text, claim, implied, sentence, flags), implied)
         rel = self._relevance(claim)
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
         kept: dict[int, Support] = {}
@@ -320,7 +323,8 @@ class ClaimChecker:
             if not any(self._stance_mean(opened, sup.score, n) >= self._bar(opened) for n, sup in kept.items()):
                 flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{opened}'; the statement is kept"))
                 text = _sentence_case(claim)
-        return self._kept(text, claim, kept, flags)
+        out = self._kept(text, claim, kept, flags)
+        return stance_only(out, implied) if implied else out
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag
@@ -376,6 +380,37 @@ class ClaimChecker:
         if not kept:
             return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, reason=f"no source backs '{stance}'")])
         return self._kept(text, claim, kept, flags)
+
+
+def stance_only(out: Checked, stance: str) -> Checked:
+    """A checked "Yes, <the question>" is shown as its stance alone ("Yes [1]."), resting on the sentence(s) of the
+    source that the check found: the question said back in its asker's words is not what the source says."""
+    if out.claim is not None:
+        out.flags.append(Flag(Action.STANCE, out.claim.text, reason="the sentence restated the question: only its "
+                              "stance is shown"))
+        out.claim.text = f"{stance.capitalize()}."
+    return out
+
+
+def is_stance(text: str) -> bool:
+    """Whether a shown sentence is a bare stance ("Yes." or "No.")."""
+    return text in ("Yes.", "No.")
+
+
+def stance_quotes(claims: list[Claim], most: int = 2) -> list[Claim]:
+    """When an answer holds nothing but bare stances, the source sentences each rests on, verbatim and quoted, one
+    claim per sentence: the reader sees what the source says. Evidence longer than `most` sentences (a judge that
+    kept a whole abstract) is not quoted."""
+    if not claims or not all(is_stance(c.text) for c in claims):
+        return []
+    out: list[Claim] = []
+    for c in claims:
+        for n in c.cited:
+            lines = [x.strip() for x in c.evidence.get(n, "").splitlines() if x.strip()]
+            if len(lines) <= most and all(len(split_sentences(x)) == 1 for x in lines):
+                out += [Claim(f"\u201c{x}\u201d", [n], {n: x}, {n: c.support.get(n, 0.0)}) for x in lines
+                        if not any(q.evidence.get(n) == x for q in out)]
+    return out
 
 
 def citations_of(claims: list[Claim], sources: list[Source]) -> list[Citation]:

@@ -41,12 +41,14 @@ def fmt(v: Any) -> str:
 def paired_timing(sets: list[str]) -> list[str]:
     """Time to the first verified sentence against the baseline's first token, on the questions both systems ran.
 
-    The benchmark runs each question under one CPU lock (eval/cpulock.py), so a product row and a baseline row
-    were each timed alone on the same machine in the same session: their medians compare."""
+    The benchmark runs each question under one CPU lock (eval/cpulock.py), so each row was timed alone; rows of
+    one set can come from runs on different days, when this machine read prompts at different speeds, so the
+    table shows each system's prompt tokens per second: the times compare only where those match."""
     md = ["## Timing on the same questions (rows timed alone under the bench lock)", "",
           "| set | questions | product first verified sentence p50 ms | baseline first token p50 ms | ratio | "
-          "product total p50 ms | baseline total p50 ms | ratio | verifier share of product time |",
-          "|---|---|---|---|---|---|---|---|---|"]
+          "product total p50 ms | baseline total p50 ms | ratio | verifier share of product time | "
+          "prompt tokens/s p10–p50–p90, product / baseline |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for name in sets:
         path = REPORTS / f"answers_{name}_rows.jsonl"
         rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
@@ -59,8 +61,13 @@ def paired_timing(sets: list[str]) -> list[str]:
         first, ttft = percentile([t["first_sentence_ms"] for t in prod], 50), percentile([t["ttft_ms"] for t in base], 50)
         tot_p, tot_b = percentile([t["total_ms"] for t in prod], 50), percentile([t["total_ms"] for t in base], 50)
         share = mean(t["verify_ms"] / t["total_ms"] for t in prod if t.get("total_ms"))
+        speed_p = [by[("product", i)]["usage"].get("prompt_eval_tokens", 0) / t["llm_prompt_ms"] * 1000
+                   for i, t in zip(both, prod, strict=True) if t.get("llm_prompt_ms")]
+        speed_b = [by[("baseline", i)]["usage"].get("prompt_tokens", 0) / t["ttft_ms"] * 1000
+                   for i, t in zip(both, base, strict=True) if t.get("ttft_ms")]
+        speed = " / ".join("–".join(f"{percentile(v, q) or 0:.0f}" for q in (10, 50, 90)) for v in (speed_p, speed_b))
         md.append(f"| {name} | {len(both)} | {first:.0f} | {ttft:.0f} | {first / ttft:.2f} | {tot_p:.0f} | {tot_b:.0f} | "
-                  f"{tot_p / tot_b:.2f} | {share:.2f} |")
+                  f"{tot_p / tot_b:.2f} | {share:.2f} | {speed} |")
     return [*md, ""]
 
 
@@ -96,6 +103,10 @@ def main() -> None:
           "nothing was tuned on them. pubmed_first is the product's first run on it (commit e392b4d), the held-out "
           "number; pubmed is the product after two rules that run found (the refusal of unmentioned specifics and "
           "the negated-finding check), so it is not held-out. "
+          "The product rows of stance and pubmed are the earlier run's, replayed through the rule that shows a "
+          "restated question as its stance alone (eval/replay_stance_only.py; rows it changed carry \"replayed\"; "
+          "on dev, rerun live, the replay equals the live answer on all 40 yes/no questions whose draft came out "
+          "the same). "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

@@ -136,9 +136,13 @@ def test_an_answer_that_is_only_a_stance_quotes_the_sentence_it_rests_on():
     quoted."""
     stance = Claim("Yes.", [1], {1: "Kiwi facts hold.\nThey hold in orchards."}, {1: 0.8})
     quotes = stance_quotes([stance])
-    assert [(q.text, q.cited) for q in quotes] == [("\u201cKiwi facts hold.\u201d", [1]),
-                                                   ("\u201cThey hold in orchards.\u201d", [1])]
-    assert render_claims([stance, *quotes]) == "Yes [1]. \u201cKiwi facts hold.\u201d [1] \u201cThey hold in orchards.\u201d [1]"
+    assert [(q.text, q.cited) for q in quotes] == [("\u201cKiwi facts hold\u201d.", [1]),
+                                                   ("\u201cThey hold in orchards\u201d.", [1])]
+    text = render_claims([stance, *quotes])
+    assert text == "Yes [1]. \u201cKiwi facts hold\u201d [1]. \u201cThey hold in orchards\u201d [1]."
+    # read back (the eval's claim scores, a client of the API) it is three sentences, each with its citation
+    assert [(s.text, s.cited) for s in cit.split_cited(text)] == [
+        ("Yes.", [1]), ("\u201cKiwi facts hold\u201d.", [1]), ("\u201cThey hold in orchards\u201d.", [1])]
     assert stance_quotes([stance, Claim("Kiwi facts hold in orchards.", [1])]) == []
     assert stance_quotes([Claim("No.", [2], {2: "One. Two. Three."})]) == []
     assert stance_quotes([]) == []

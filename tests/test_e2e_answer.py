@@ -127,7 +127,7 @@ def test_a_stance_that_only_restates_the_question_is_shown_as_the_stance_and_the
     assert any(f.action == "stance" for f in a.flagged)
     assert a.citations[0].title == "S^3 -- Semantic Signal Separation"
     abstract = a.sources[0].paper.abstract
-    quotes = [c.text.strip("\u201c\u201d") for c in a.claims[1:]]
+    quotes = [c.text.rstrip(".").strip("\u201c\u201d") for c in a.claims[1:]]
     assert quotes and all(q in abstract for q in quotes) and any("no preprocessing" in q for q in quotes), quotes
 
 

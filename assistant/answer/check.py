@@ -408,9 +408,16 @@ def stance_quotes(claims: list[Claim], most: int = 2) -> list[Claim]:
         for n in c.cited:
             lines = [x.strip() for x in c.evidence.get(n, "").splitlines() if x.strip()]
             if len(lines) <= most and all(len(split_sentences(x)) == 1 for x in lines):
-                out += [Claim(f"\u201c{x}\u201d", [n], {n: x}, {n: c.support.get(n, 0.0)}) for x in lines
+                out += [Claim(quoted(x), [n], {n: x}, {n: c.support.get(n, 0.0)}) for x in lines
                         if not any(q.evidence.get(n) == x for q in out)]
     return out
+
+
+def quoted(sentence: str) -> str:
+    """A source sentence in quotation marks, its end punctuation outside them, where the marker goes before it:
+    '\u201cKiwi facts hold\u201d [1].' (the next sentence then starts where a sentence splitter looks for one)."""
+    body, end = (sentence[:-1], sentence[-1]) if sentence[-1:] in ".!?" else (sentence, ".")
+    return f"\u201c{body}\u201d{end}"
 
 
 def citations_of(claims: list[Claim], sources: list[Source]) -> list[Citation]:

@@ -23,11 +23,12 @@ import tiktoken
 from assistant.config import ChunkingSettings
 from assistant.types import Chunk, Paper
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))\s+(?=[\"'(\[*]*[A-Z0-9])|\n+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\*\*))\s+(?=[\"'\u201c\u2018(\[*]*[A-Z0-9])|\n+")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split on ., ! or ? followed by space and a capital or digit ('e.g. the' stays whole)."""
+    """Split on ., ! or ? followed by space and a capital or digit, maybe after an opening quote or bracket
+    ('e.g. the' stays whole)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 

@@ -71,6 +71,16 @@ def test_claim_precision_recall_and_gold_evidence():
     assert (s.facts, s.facts_cited) == (2, 1)
 
 
+def test_quoted_source_sentences_are_counted_apart_and_checked_against_gold_evidence():
+    facts = [(P.title, ["It beats CLIP by 5 points on ten datasets."])]
+    s = score_answer("Yes [1]. \u201cCaSED needs no training\u201d [1]. It bakes bread [1].", {1: P}, facts)
+    assert (s.citations, s.correct, s.quoted, s.quoted_correct) == (2, 1, 1, 1)  # "Yes" alone is no claim
+    assert s.quotes_gold is False  # the quote is true, but not the evidence the question needed
+    s = score_answer("No [1]. \u201cIt beats CLIP by 5 points on ten datasets\u201d [1].", {1: P}, facts)
+    assert s.quotes_gold is True and s.facts_cited == 1
+    assert score_answer("CaSED needs no training [1].", {1: P}, facts).quotes_gold is None
+
+
 def test_stance_is_the_opening_word():
     assert stance("No, it is training-free [1].") == "no" and stance("Yes.") == "yes"
     assert stance("It is training-free.") is None and stance("Nobody knows.") is None

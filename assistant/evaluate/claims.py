@@ -10,7 +10,9 @@ own error is known. Scores:
 - citation precision: (claim, cited paper) pairs where the claim is grounded in that paper;
 - citation recall: claims grounded in at least one paper they cite (uncited claims miss);
 - gold evidence cited: expected facts whose gold sentence grounds a claim that cites its paper;
-- stance agreement: yes/no questions whose answer opens with the gold stance.
+- stance agreement: yes/no questions whose answer opens with the gold stance;
+- quotes: verbatim source sentences an answer quotes (check.stance_quotes) are grounded by construction, so
+  precision is also given without them, and answers that quote are scored on whether a quote is gold evidence.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from assistant.index.chunking import split_sentences
 from assistant.types import Paper
 
 COVER = 0.7
+QUOTE = "\u201c"  # a shown sentence opening with it is a source sentence quoted verbatim
 _NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor|fails?|failed|lacks?|\w+n't)\b", re.I)
 
 
@@ -77,6 +80,9 @@ class ClaimScore:
     correct: int = 0  # (claim, paper) pairs where the claim is grounded in that paper
     facts: int = 0
     facts_cited: int = 0  # facts whose gold sentence grounds a claim citing its paper
+    quoted: int = 0  # (claim, cited paper) pairs whose claim is a quoted source sentence (check.stance_quotes)
+    quoted_correct: int = 0
+    quotes_gold: bool | None = None  # the answer's quotes hold a gold evidence sentence (None: no quotes or facts)
 
 
 def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[str, list[str]]] | None = None
@@ -96,6 +102,9 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
             ok = score >= COVER
             out.citations += 1
             out.correct += ok
+            if s.text.startswith(QUOTE):
+                out.quoted += 1
+                out.quoted_correct += ok
             ok_any = ok_any or ok
             if ok and facts:
                 for i, (title, evidence) in enumerate(facts):
@@ -104,6 +113,9 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
         out.grounded += ok_any
     out.facts = len(facts or [])
     out.facts_cited = len(stated)
+    quotes = [s.text.rstrip(".").strip(QUOTE + "\u201d") for s in split_cited(answer) if s.text.startswith(QUOTE)]
+    if quotes and facts:
+        out.quotes_gold = any(q in e or e in q for q in quotes for _, evidence in facts for e in evidence)
     return out
 
 

@@ -39,6 +39,8 @@ ANSWER_DEFINITIONS = """\
   when one or two adjacent abstract sentences hold >= 70% of its content words, all its numbers and its polarity;
   precision = (claim, cited paper) pairs grounded, recall = claims grounded in a paper they cite.
 - **gold_evidence_cited**: expected facts whose gold abstract sentence grounds a claim citing its paper.
+- **claim_citation_precision_unquoted**: the same precision without the verbatim quotes an answer of bare stances
+  gets (grounded by construction); **quotes_gold_evidence**: share of answers with quotes where one is gold evidence.
 - **facts_stated**: share of a question's expected facts whose content words (>= 60%) appear in the answer.
 - **paper_precision / recall**: cited papers that are gold papers; gold papers cited (topic rows: topic recall).
 - **stance_agreement**: yes/no questions whose answer opens with the gold stance (a refusal disagrees).

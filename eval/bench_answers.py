@@ -76,6 +76,18 @@ def question_fields(q: Question) -> dict[str, Any]:
             "fact_evidence": q.fact_evidence, "stance": q.stance, "tags": q.tags}
 
 
+def collection_assistant(corpus: Path | None, **llm: Any) -> Assistant:
+    """The assistant over the bundled papers, or over a set's own collection (`corpus`), indexed (and pruned to it)
+    in a data directory of its own as a user's own collection would be."""
+    settings = Settings(llm=llm)
+    if corpus:
+        settings = Settings(llm=llm, data_dir=settings.data_dir / "eval-corpora" / corpus.stem)
+    a = Assistant(settings, progress=False)
+    if corpus:
+        a.ingest([corpus], prune=True)
+    return a
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
     rows = []
     if path.is_file():
@@ -139,12 +151,7 @@ def main() -> None:
     qs = [q for q in load_questions(args.questions) if q.kind in kinds][: args.limit]
     if args.sample:
         qs = sorted(qs, key=lambda q: hashlib.sha256(q.id.encode()).hexdigest())[: args.sample]
-    settings = Settings(llm={"model": args.model})
-    if args.corpus:
-        settings = Settings(llm={"model": args.model}, data_dir=settings.data_dir / "eval-corpora" / args.corpus.stem)
-    a = Assistant(settings, progress=False)
-    if args.corpus:
-        a.ingest([args.corpus], prune=True)
+    a = collection_assistant(args.corpus, model=args.model)
     a.retriever.search("warm up", 5)
     if "product" in args.systems or args.timing:
         a.ask("warm up: what is a sparse autoencoder?")  # loads the model and the verifier, fills the prompt cache

@@ -18,9 +18,9 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from bench_answers import collection_assistant  # eval/bench_answers.py
 from calibrate_stance_judge import Cached, outcome, replay  # eval/calibrate_stance_judge.py
 
-from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer.check import is_yes_no, render_claims
 from assistant.evaluate.questions import load_questions
@@ -36,10 +36,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="the set's own collection, as bench_answers.py --corpus indexed it")
     ap.add_argument("--cache", type=Path, help="a pickle of the judge's calls, read and written")
     args = ap.parse_args()
-    settings = Settings()
-    if args.corpus:
-        settings = Settings(data_dir=settings.data_dir / "eval-corpora" / args.corpus.stem)
-    a = Assistant(settings, progress=False)
+    a = collection_assistant(args.corpus)
     rows = {r["id"]: r for r in map(json.loads, (REPORTS / f"answers_{args.name}_rows.jsonl").read_text().splitlines())
             if r["system"] == "product"}
     verifier = Cached(a.verifier)

@@ -18,7 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, Settings
+from bench_answers import collection_assistant, read_rows  # eval/bench_answers.py
+
 from assistant.answer import citations as cit
 from assistant.answer.check import implied_stance, is_yes_no, render_claims, stance_quotes, statement
 from assistant.answer.support import EmbeddingJudge
@@ -52,15 +53,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--corpus", type=Path, help="the set's own collection, as bench_answers.py --corpus indexed it")
     args = ap.parse_args()
-    settings = Settings()
-    if args.corpus:
-        settings = Settings(data_dir=settings.data_dir / "eval-corpora" / args.corpus.stem)
-    a = Assistant(settings, progress=False)
-    if args.corpus:
-        a.ingest([args.corpus], prune=True)
+    a = collection_assistant(args.corpus)
     papers = {pid: p for pid, (p, _) in a.retriever.papers.items()}
     path = args.rows or REPORTS / f"answers_{args.name}_rows.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = read_rows(path)
     out = [replay(r, papers, a.judge) for r in rows]
     changed = sum(r is not o for r, o in zip(rows, out, strict=True))
     (args.out or path).write_text("".join(json.dumps(r) + "\n" for r in out))

@@ -90,9 +90,12 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
     """Scores of one answer whose [n] markers map to `cited_papers`; `facts` are (gold title, evidence)."""
     out = ClaimScore()
     stated: set[int] = set()
+    quotes: list[str] = []
     for s in split_cited(answer):
         if len(content_words(s.text)) < 2:
             continue
+        if s.text.startswith(QUOTE):
+            quotes.append(s.text.rstrip(".").strip(QUOTE + "\u201d"))
         out.claims += 1
         ok_any = False
         for n in s.cited:
@@ -113,7 +116,6 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
         out.grounded += ok_any
     out.facts = len(facts or [])
     out.facts_cited = len(stated)
-    quotes = [s.text.rstrip(".").strip(QUOTE + "\u201d") for s in split_cited(answer) if s.text.startswith(QUOTE)]
     if quotes and facts:
         out.quotes_gold = any(q in e or e in q for q in quotes for _, evidence in facts for e in evidence)
     return out

@@ -156,11 +156,6 @@ class VerifySettings(_Section):
                               "drafts only).")
     stance_no: float = Field(0.285, ge=0, le=1, description="...and for 'No, <the question negated>', with P(the "
                              "source answers no). Lower than the 'yes' bar: the model leans to 'yes'.")
-    read_yes: float = Field(1.0, ge=0, le=1, description="A yes/no answer's stance sentence that no source states "
-                            "is replaced by 'Yes [n].' when source n's reading P(yes) is the likelier and reaches "
-                            "this (eval/calibrate_stance_judge.py, dev drafts only); 1 = never.")
-    read_no: float = Field(1.0, ge=0, le=1, description="...and by 'No [n].' when P(no) is the likelier and reaches "
-                           "this.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

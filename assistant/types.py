@@ -111,7 +111,6 @@ class Action(StrEnum):
     STANCE = "stance"  # "Yes, <the question>": the stance alone is shown, resting on the source's sentence
     RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
     UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
-    SOURCE_STANCE = "source-stance"  # a stance sentence no source states: the stance its cited source reads
     CONTRADICTED = "contradicted"  # "Yes, <a finding>" whose cited source negates that finding: the citation goes
     NAMED = "named"  # the draft only named sources ("[1]") to "Which paper ...?": the question's predicate was added
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why

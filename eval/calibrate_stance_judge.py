@@ -9,20 +9,15 @@ through the real claim check, every judge call cached, and picks for each stance
 least 95% of the restatements kept carry the gold stance (on a yes/no question the papers do not answer,
 any stance kept is wrong). It then reports, over the same questions, how many
 answers show the gold stance, a wrong one, or none, with the bars and without the stance reading (the claim
-judge alone). With those bars fixed, it then calibrates the bars for the source's own stance (verify.read_yes,
-verify.read_no): where no source states a draft's first stance sentence, the stance its cited source reads
-replaces it when P(that stance) reaches the bar, again the lowest at 95% precision over the replacements
-(check.ClaimChecker._source_stance). The test set is never read here.
+judge alone). The test set is never read here.
 
     .venv/bin/python eval/calibrate_stance_judge.py   # -> eval/reports/stance_judge_calibration.json
-    .venv/bin/python eval/calibrate_stance_judge.py --read-only   # only the read bars, shipped stance bars
     STANCE_CALLS=/tmp/calls.pkl ...                   # keep the judge's answers between runs (delete the file
                                                       # after changing a prompt or the model)
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -70,10 +65,9 @@ class Cached:
         return (yes / (yes + no), no / (yes + no)) if self.two_way else (yes, no)
 
 
-def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
-           read: tuple[float, float] | None = None) -> ask.Verified:
+def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None) -> ask.Verified:
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
-                           settings=a.settings.answer, judge=a.judge, question_vec=case["qvec"], stance=bars, read=read)
+                           settings=a.settings.answer, judge=a.judge, question_vec=case["qvec"], stance=bars)
     stream, v = cit.SentenceStream(), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v
@@ -93,12 +87,11 @@ def lowest_bar(records: list[tuple[float, bool]]) -> float:
     return 1.0
 
 
-def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tuple[float, float] | None,
-          read: tuple[float, float] | None = None) -> dict[str, int]:
+def tally(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: tuple[float, float] | None) -> dict[str, int]:
     counts = {"right": 0, "wrong": 0, "none": 0, "unanswerable_answered": 0,
               "content_stance_removed_was_right": 0, "content_stance_removed_was_wrong": 0}
     for c in cases:
-        v = replay(a, c, verifier, bars, read)
+        v = replay(a, c, verifier, bars)
         if c["stance"] is None:
             counts["unanswerable_answered"] += bool(v.claims) and not v.refused
         else:
@@ -131,31 +124,7 @@ def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> di
             "answers": tally(a, cases, verifier, bars), "records": {k: sorted(v) for k, v in records.items()}}
 
 
-def calibrate_read(a: Assistant, cases: list[dict[str, Any]], verifier: Cached,
-                   bars: tuple[float, float]) -> dict[str, Any]:
-    """Bars for the source's own stance (verify.read_yes, read_no), with the restatement bars fixed: with read bars
-    of 0, every first stance sentence no source states is replaced by its source's likelier reading; each such
-    reading is a record (P, right), and each stance gets the lowest bar at which PRECISION of those kept are right."""
-    records: dict[str, list[tuple[float, bool]]] = {"yes": [], "no": []}
-    for c in cases:
-        papers = {s.n: s.paper for s in c["sources"]}
-        for f in replay(a, c, verifier, bars, (0.0, 0.0)).flags:
-            if f.action == Action.SOURCE_STANCE and f.n is not None:
-                yes, no = verifier.stance(c["question"], papers[f.n])
-                said = "yes" if yes >= no else "no"
-                records[said].append((max(yes, no), said == c["stance"]))
-    read = (lowest_bar(records["yes"]), lowest_bar(records["no"]))
-    return {"read_yes": read[0], "read_no": read[1],
-            "replaced": {k: {"n": len(v), "right": sum(ok for _, ok in v), "kept": sum(p >= read[i] for p, _ in v),
-                             "kept_right": sum(ok for p, ok in v if p >= read[i])} for i, (k, v) in enumerate(records.items())},
-            "answers": tally(a, cases, verifier, bars, read), "records": {k: sorted(v) for k, v in records.items()}}
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--read-only", action="store_true", help="keep the shipped stance bars and calibrate only the "
-                    "read bars, on the drafts where the shipped check removed a sentence (the rule acts on no other)")
-    args = ap.parse_args()
     a = Assistant(Settings(), progress=False)
     verifier = Cached(a.verifier)
     cases = []
@@ -166,30 +135,13 @@ def main() -> None:
             if r["system"] == "product":
                 rows[r["id"]] = r
         for q in load_questions(EVAL / file):
-            if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows \
-                    and not (args.read_only and not {"unsupported", "contradicted"} & set(rows[q.id].get("flags") or [])):
+            if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows:
                 r = ask.retrieve(ask.Question(q.question), a.retriever, a.settings.retrieval.k)
                 cases.append({"id": q.id, "question": q.question, "stance": q.stance, "draft": rows[q.id]["draft"],
                               "sources": ask.evidence(r, a.judge, a.llm, a.settings), "qvec": r.query_vec})
     calls = Path(os.environ.get("STANCE_CALLS", "/nonexistent/calls.pkl"))  # judge calls kept between runs
     if calls.is_file():
         verifier.claims, verifier.stances = pickle.loads(calls.read_bytes())
-    report = EVAL / "reports" / "stance_judge_calibration.json"
-    if args.read_only:
-        bars = (a.settings.verify.stance_yes, a.settings.verify.stance_no)
-        for c in tqdm(cases, desc="judge calls", unit="q"):
-            with turn():
-                replay(a, c, verifier, bars, (0.0, 0.0))
-        if calls.parent.is_dir():
-            calls.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
-        read = calibrate_read(a, cases, verifier, bars)
-        read["questions"] = len(cases)
-        read["answers before"] = tally(a, cases, verifier, bars)
-        merged = {**json.loads(report.read_text()), "source stance": read, "read_yes": read["read_yes"],
-                  "read_no": read["read_no"]}
-        report.write_text(json.dumps(merged, indent=1))
-        print(json.dumps({k: v for k, v in read.items() if k != "records"}, indent=1))
-        return
     for c in tqdm(cases, desc="judge calls", unit="q"):  # every judge call, once, under the bench lock
         with turn():
             replay(a, c, verifier, (0.0, 0.0))
@@ -205,12 +157,7 @@ def main() -> None:
         out[reading] = calibrate(a, cases, verifier)
     out["answers without the stance reading (claim judge alone)"] = tally(a, cases, verifier, None)
     out["stance_yes"], out["stance_no"] = out["three-way"]["stance_yes"], out["three-way"]["stance_no"]
-    with turn():  # a replaced stance may read a source no restatement cited: a few more judge calls
-        out["source stance"] = calibrate_read(a, cases, verifier, (out["stance_yes"], out["stance_no"]))
-    out["read_yes"], out["read_no"] = out["source stance"]["read_yes"], out["source stance"]["read_no"]
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
-    report.write_text(json.dumps(out, indent=1))
+    (EVAL / "reports" / "stance_judge_calibration.json").write_text(json.dumps(out, indent=1))
     print(json.dumps({k: ({x: y for x, y in v.items() if x != "records"} if isinstance(v, dict) else v)
                       for k, v in out.items()}, indent=1))
 

@@ -409,34 +409,6 @@ def test_a_source_that_does_not_say_backs_no_stance():
     assert checker.check(cit.split_cited("No, the kiwi-fact does not hold [1].")[0]).claim is None
 
 
-def run_read(text: str, p_yes: dict[str, float], states: float = 0.1, question: str = "Does the kiwi-fact hold?",
-             read: tuple[float, float] | None = (0.8, 0.6)):
-    verifier = ScriptedStance({("kiwi-fact", "Alpha"): states, ("kiwi-fact", "Beta"): states}, p_yes)
-    checker = ClaimChecker(question, SOURCES, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
-                           stance=(0.7, 0.45), read=read)
-    out = [checker.check(s) for s in cit.split_cited(cit.keep_valid(text, len(SOURCES)))]
-    return [o.claim for o in out if o.claim], [f for o in out for f in o.flags]
-
-
-def test_a_stance_no_source_states_gives_way_to_the_stance_its_source_reads():
-    """The worst failure is "Yes, X [1]" where [1] found not X; dropping it left a refusal. Where [1]'s own answer to
-    the question is clear (its likelier reading clears that stance's bar), the answer opens with that stance."""
-    claims, flags = run_read("Yes, the kiwi-fact holds [1].", {"Alpha": 0.1, "Beta": 0.5})
-    assert [(c.text, c.cited) for c in claims] == [("No.", [1])]
-    assert flags[-1].action == Action.SOURCE_STANCE and flags[-1].n == 1 and "[1] answers no (0.90)" in flags[-1].reason
-    assert claims[0].evidence == {1: "Alpha says kiwi-fact"}  # what the source says where the statement was looked for
-    # a reading under its bar, or sources reading opposite ways: nothing is shown, as before
-    assert run_read("Yes, the kiwi-fact holds [1].", {"Alpha": 0.45, "Beta": 0.5})[0] == []
-    assert run_read("Yes, the kiwi-fact holds [1][2].", {"Alpha": 0.1, "Beta": 0.95})[0] == []
-    assert run_read("Yes, the kiwi-fact holds [1].", {"Alpha": 0.1}, read=None)[0] == []
-    # only the first stance: once a stance is shown, a later one no source states is just removed
-    claims, _ = run_read("No, the kiwi-fact does not hold [1]. Yes, the kiwi-fact holds [2].",
-                         {"Alpha": 0.05, "Beta": 0.05}, states=0.9)
-    assert [c.text for c in claims] == ["No."]
-    # a sentence without a stance is never replaced
-    assert run_read("The kiwi-fact holds in the orchard [1].", {"Alpha": 0.05})[0] == []
-
-
 def test_both_readings_count():
     # P(no) alone (0.8) would clear the bar (0.45), the mean with P(states) = 0.0 does not
     claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.2, "Beta": 0.2}, states=0.0)

@@ -47,17 +47,6 @@ def test_a_restated_question_shown_as_its_stance_says_so_and_keeps_its_evidence_
     assert "“No, fluids do not lower mortality.” shown as its stance" in out and "Mortality did not differ." in out
 
 
-def test_a_stance_replaced_by_the_sources_own_reading_says_so():
-    a = Answer(question="Do fluids lower mortality?", text="No [1].", refused=False,
-               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
-               flagged=[Flag(Action.UNSUPPORTED, "Yes, fluids lower mortality."),
-                        Flag(Action.SOURCE_STANCE, "Yes, fluids lower mortality.", 1, 0.9,
-                             reason="no source states it; [1] answers no (0.90): the source's stance is shown")],
-               claims=[Claim("No.", [1], {1: "Mortality did not differ."}, {1: 0.9})])
-    out = answer_html(a)
-    assert "[1] answers no (0.90): the source&#x27;s stance is shown" in out and "Mortality did not differ." in out
-
-
 def test_an_answer_completed_from_the_question_says_so():
     a = Answer(question="Which paper has the key finding?", text='"T1" has the key finding [1].', refused=False,
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",

@@ -146,19 +146,6 @@ def judge_in_context(verifier: Verifier, threshold: float, llm: LLM, settings: S
     return verifier, threshold, None
 
 
-def claim_checker(q: Question, r: Retrieved, sources: list[Source], messages: list[dict[str, str]],
-                  verifier: Verifier, threshold: float, llm: LLM, judge: EmbeddingJudge,
-                  settings: Settings) -> tuple[ClaimChecker, ContextCopy | None]:
-    """The claim check of one answer, and the cache copy its judge reads from, if any (judge_in_context)."""
-    verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,
-                                                 yes_no=is_yes_no(q.asked))
-    checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
-                           judge=judge, question_vec=r.query_vec,
-                           stance=(settings.verify.stance_yes, settings.verify.stance_no),
-                           read=(settings.verify.read_yes, settings.verify.read_no))
-    return checker, keep
-
-
 @dataclass
 class Verified:
     """What the verify stage has found so far."""
@@ -244,7 +231,11 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         return
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)
-    checker, keep = claim_checker(q, r, sources, messages, verifier, threshold, llm, judge, settings)
+    verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,
+                                                 yes_no=is_yes_no(q.asked))
+    checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
+                           judge=judge, question_vec=r.query_vec,
+                           stance=(settings.verify.stance_yes, settings.verify.stance_no))
     usage, stream, v = Usage(), cit.SentenceStream(), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

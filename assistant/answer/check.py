@@ -15,10 +15,7 @@ Per sentence:
   with the sentence about that source alone; when just one of them states it, that sentence
   is shown (citations.each_named);
 - a sentence whose citations all fail is attributed to the allowed source that states it, or
-  is not shown;
-- to a yes/no question, the first stance sentence no source states is replaced by the stance its cited
-  source reads, when the judge's reading clears a calibrated bar ("Yes, X [1]" where [1] says not X
-  becomes "No [1]."): the answer opens with the source's stance, not with a refusal.
+  is not shown.
 Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
 """
 
@@ -191,8 +188,7 @@ class ClaimChecker:
                  settings: AnswerSettings, judge: EmbeddingJudge | None = None,
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
-                 joint_floor: float | None = None, stance: tuple[float, float] | None = None,
-                 read: tuple[float, float] | None = None) -> None:
+                 joint_floor: float | None = None, stance: tuple[float, float] | None = None) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -209,10 +205,7 @@ class ClaimChecker:
         # can read a source's answer to the question
         reads = isinstance(verifier, StanceJudge) and verifier.reads_stance
         self.stance_bars = stance if self.yes_no and reads else None
-        # the bars P(yes) or P(no) alone must clear for a source's reading to replace a stance no source states
-        self.read_bars = read if self.stance_bars else None
         self._stances: dict[int, tuple[float, float]] = {}
-        self._stanced = False  # a stance has been shown: later stance sentences are not replaced
 
     def _support(self, claim: str, n: int) -> Support:
         if (claim, n) not in self._cache:
@@ -255,35 +248,6 @@ class ClaimChecker:
         return self.judge.relevance([text], self.question_vec)[0]
 
     def check(self, sentence: cit.Sentence) -> Checked:
-        out = self._check(sentence)
-        if self.yes_no and sentence.text != statement(sentence.text):
-            if out.claim is None and self.read_bars and not self._stanced:
-                out = self._source_stance(statement(sentence.text), sentence, out.flags)
-            self._stanced = self._stanced or (out.claim is not None and
-                                              (is_stance(out.claim.text) or out.claim.text != statement(out.claim.text)))
-        return out
-
-    def _source_stance(self, claim: str, sentence: cit.Sentence, flags: list[Flag]) -> Checked:
-        """A stance sentence no source states ("Yes, X [1]" where [1] says not X): the stance its cited sources
-        read, shown bare ("No [1]."), when a source's likelier reading clears that stance's bar and no source
-        reads the other way; else nothing. It rests on the source sentence(s) closest to the draft's statement."""
-        numbers = [n for n in sentence.cited if n in self.sources] or [self._closest(claim, list(self.sources)) or 1]
-        assert self.read_bars is not None
-        lead = {n: max((("yes", r[0]), ("no", r[1])), key=lambda x: x[1]) for n in numbers for r in [self._stance(n)]}
-        backing = {n: p for n, (s, p) in lead.items() if p >= self.read_bars[0 if s == "yes" else 1]}
-        said = {lead[n][0] for n in backing}
-        if len(said) != 1:
-            return Checked(None, flags)
-        stance = said.pop()
-        text = f"{stance.capitalize()}."
-        reason = ", ".join(f"[{n}] answers {stance} ({p:.2f})" for n, p in backing.items())
-        flag = Flag(Action.SOURCE_STANCE, sentence.text, next(iter(backing)), round(max(backing.values()), 3),
-                    reason=f"no source states it; {reason}: the source's stance is shown")
-        kept = {n: self._cache.get((claim, n), Support(p, "")) for n, p in backing.items()}
-        return Checked(Claim(text, list(kept), {n: self._rests_on(claim, n, s) for n, s in kept.items()},
-                             {n: round(p, 3) for n, p in backing.items()}), [*flags, flag])
-
-    def _check(self, sentence: cit.Sentence) -> Checked:
         text = sentence.text
         said = content_words(text)
         if len(said) < 3 and not sentence.cited:

@@ -72,8 +72,6 @@ def answer_html(a: Answer) -> str:
             notes.append(f"stance corrected in “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.STANCE:
             notes.append(f"“{html.escape(f.sentence)}” shown as its stance: the rest only restated the question")
-        elif f.action == Action.SOURCE_STANCE:
-            notes.append(f"removed “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.NAMED:

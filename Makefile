@@ -63,6 +63,7 @@ bench: model verifier
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --corpus eval/corpus_pubmed_style.jsonl \
 		--questions eval/questions_pubmed_style.jsonl --name pubmed
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_test.jsonl --timing 30 --name test
 	$(BIN)/python eval/report_answers.py
 	$(BIN)/python eval/bench_summaries.py --model $(MODEL)
 

@@ -4,7 +4,7 @@ Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.json
 interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
 eval/reports/answers.md and answers.json.
 
-    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,pubmed_first,pubmed] [--timing dev]
+    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,pubmed_first,pubmed] [--timing dev,test]
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def paired_timing(sets: list[str]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="dev,stance,test,which,pubmed_first,pubmed")
-    ap.add_argument("--timing", default="dev")
+    ap.add_argument("--timing", default="dev,test", help="interleaved timing runs (timing_<name>.json), comma-separated")
     args = ap.parse_args()
     bundled = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
     out: dict[str, Any] = {}
@@ -119,12 +119,13 @@ def main() -> None:
         md += [f"| {m} | " + " | ".join(fmt(out[c][g].get(m)) for c in present) + " |" for m in SHOWN]
         md.append("")
     md += paired_timing(args.sets.split(","))
-    t = REPORTS / f"timing_{args.timing}.json"
-    if t.is_file():
-        tim = json.loads(t.read_text())
-        md += ["## Timing (one process, the two systems interleaved on the same questions)", "",
-               "| measure | value |", "|---|---|"]
-        md += [f"| {k} | {fmt(v)} |" for k, v in tim.items() if not isinstance(v, dict)]
+    runs = {name: json.loads(t.read_text()) for name in args.timing.split(",")
+            if (t := REPORTS / f"timing_{name}.json").is_file()}
+    if runs:  # each run is one process, the two systems interleaved: its ratios hold, its times are its day's
+        md += ["## Timing (one process per set, the two systems interleaved on the same questions)", "",
+               "| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
+        keys = [k for k, v in next(iter(runs.values())).items() if not isinstance(v, dict)]
+        md += [f"| {k} | " + " | ".join(fmt(r.get(k)) for r in runs.values()) + " |" for k in keys]
         md.append("")
     (REPORTS / "answers.md").write_text("\n".join(md))
     print("\n".join(md))

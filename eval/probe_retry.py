@@ -8,7 +8,8 @@ negations; 10 unanswerable) with the default model:
 - `refuse`: the retry offers the refusal phrase; the model takes it on all 20;
 - `instead`: without it, the model writes about "the question's assumption" ("The question assumes that ..."):
   no answerable row is answered, and 4 unanswerable ones are answered with a citation.
-So the retry was not built: false premises stay refused.
+So the retry was not built: false premises stay refused. (Counts are for all 20 rows in one run: at temperature
+0 a reply can still change with the prompt run before it, whose cached prefix llama.cpp reuses.)
 
     .venv/bin/python eval/probe_retry.py dev --prompt instead
 """
@@ -16,15 +17,15 @@ So the retry was not built: false premises stay refused.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from bench_answers import read_rows  # eval/bench_answers.py
+from calibrate_stance_judge import Cached, replay  # eval/calibrate_stance_judge.py: the draft through the real claim check
 from cpulock import turn  # eval/cpulock.py
 
 from assistant import Assistant, Settings
 from assistant.answer import ask
-from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, render_claims
+from assistant.answer.check import render_claims
 from assistant.llm.base import Usage
 
 REPORTS = Path(__file__).parent / "reports"
@@ -42,8 +43,9 @@ def main() -> None:
     ap.add_argument("name", help="rows: eval/reports/answers_<name>_rows.jsonl (a dev set)")
     ap.add_argument("--prompt", choices=sorted(PROMPTS), default="instead")
     args = ap.parse_args()
-    a, s = Assistant(Settings(), progress=False), Settings()
-    rows = [json.loads(line) for line in (REPORTS / f"answers_{args.name}_rows.jsonl").read_text().splitlines()]
+    a = Assistant(Settings(), progress=False)
+    s = a.settings
+    rows = read_rows(REPORTS / f"answers_{args.name}_rows.jsonl")
     picked = [r for r in rows if r["system"] == "product" and r.get("refused") and r.get("draft")
               and not ask.is_refusal(r["draft"]) and {"unsupported", "dropped"} & set(r.get("flags") or [])]
     answered = {"answerable": 0, "unanswerable": 0}
@@ -55,11 +57,8 @@ def main() -> None:
             messages = [*ask.draft_messages(q, sources), {"role": "assistant", "content": r["draft"]},
                         {"role": "user", "content": PROMPTS[args.prompt]}]
             text = "".join(a.llm.stream(messages, max_tokens=s.llm.max_tokens, temperature=0.0, usage=Usage()))
-            checker = ClaimChecker(q.asked, sources, verifier=a.verifier, threshold=a.threshold(), settings=s.answer,
-                                   judge=a.judge, question_vec=ret.query_vec,
-                                   stance=(s.verify.stance_yes, s.verify.stance_no))
-            stream, v = cit.SentenceStream(), ask.Verified()
-            list(ask.verify([*stream.feed(text), *filter(None, [stream.flush()])], checker, sources, v))
+            case = {"question": r["question"], "sources": sources, "draft": text, "qvec": ret.query_vec}
+            v = replay(a, case, Cached(a.verifier), (s.verify.stance_yes, s.verify.stance_no))
         shown = "" if v.refused or not v.claims else render_claims(v.claims)
         if shown:
             answered["unanswerable" if r["kind"] == "unanswerable" else "answerable"] += 1

@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench_answers import read_rows  # eval/bench_answers.py
+
 from assistant import Assistant, Settings
 from assistant.corpus import load_papers
 from assistant.evaluate.metrics import mean, percentile
@@ -52,7 +54,7 @@ def paired_timing(sets: list[str]) -> list[str]:
           "|---|---|---|---|---|---|---|---|---|---|"]
     for name in sets:
         path = REPORTS / f"answers_{name}_rows.jsonl"
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+        rows = read_rows(path)
         by = {(r["system"], r["id"]): r for r in rows}
         both = [i for (sys_, i) in by if sys_ == "product" and ("baseline", i) in by and by[("product", i)]["gold"]]
         if not both:
@@ -83,7 +85,7 @@ def main() -> None:
         own = CORPUS.get(name.split("_")[0])
         papers = {p.paper_id: p for p in load_papers([own]).papers} if own else bundled
         path = REPORTS / f"answers_{name}_rows.jsonl"
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+        rows = read_rows(path)
         for system in ("product", "baseline"):
             mine = [r for r in rows if r["system"] == system]
             out[f"{name}/{system}"] = {g: answer_metrics(group(mine, g), papers) for g in GROUPS if group(mine, g)}

@@ -94,7 +94,8 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
     for s in split_cited(answer):
         if len(content_words(s.text)) < 2:
             continue
-        if s.text.startswith(QUOTE):
+        quote = s.text.startswith(QUOTE)
+        if quote:
             quotes.append(s.text.rstrip(".").strip(QUOTE + "\u201d"))
         out.claims += 1
         ok_any = False
@@ -105,7 +106,7 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
             ok = score >= COVER
             out.citations += 1
             out.correct += ok
-            if s.text.startswith(QUOTE):
+            if quote:
                 out.quoted += 1
                 out.quoted_correct += ok
             ok_any = ok_any or ok

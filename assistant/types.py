@@ -112,7 +112,7 @@ class Action(StrEnum):
     RESTANCED = "restanced"  # "No, <the question, affirmed>": the stance is set by the verified statement
     UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
     CONTRADICTED = "contradicted"  # "Yes, <a finding>" whose cited source negates that finding: the citation goes
-    NAMED = "named"  # the draft only named sources ("[1]") to "Which paper ...?": the question's predicate was added
+    NAMED = "named"  # the draft only named sources ("[1]", "S^3 [1]") to "Which paper ...?": the question's predicate was added
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 
 

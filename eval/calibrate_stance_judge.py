@@ -68,7 +68,7 @@ class Cached:
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None) -> ask.Verified:
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=a.settings.answer, judge=a.judge, question_vec=case["qvec"], stance=bars)
-    stream, v = cit.SentenceStream(), ask.Verified()
+    stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v
 

@@ -291,6 +291,44 @@ def test_a_marker_used_as_a_name_gets_its_title_and_its_source_must_state_the_se
     assert cit.name_sources("The kiwi-fact holds [1] and so does the mango-fact [2].", {1: "A", 2: "B"})[1] == set()
 
 
+def test_a_capitalised_verb_after_an_opening_marker_makes_the_marker_the_subject():
+    # small models write "[2] Has ...": the marker is the subject (named, and its source must state the sentence),
+    # not a citation of the sentence before it, in the stream and in the split alike
+    shown, out = _verify("[2] Has the mango-fact.")
+    assert shown == ['"Beta" has the mango-fact [2].']
+    stream = cit.SentenceStream()
+    assert stream.feed("The kiwi-fact holds [1]. [2] Has the mango-fact. ") == ["The kiwi-fact holds [1]."]
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [2] Has Y.", {2: "Beta"})] == \
+        [("X holds.", []), ('"Beta" has Y.', [2])]
+    # a word of the cited title is the title, not a verb; a determiner is the next sentence's start
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] Transformers are SSMs.", {1: "Transformers"})] \
+        == [("X holds.", [1]), ("Transformers are SSMs.", [])]
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] This is Y.", {1: "A"})] == \
+        [("X holds.", [1]), ("This is Y.", [])]
+
+
+def test_a_name_alone_answering_which_paper_is_checked_for_the_question_not_only_as_a_title():
+    # "Beta [2]" would pass as a title its source states; as the answer to "which paper?" it must state the predicate
+    shown, out = _verify("Beta [2]", question="Which paper has the mango-fact?")
+    assert shown == ['"Beta" has the mango-fact [2].'] and any(f.action == Action.NAMED for f in out.flags)
+    shown, out = _verify("Alpha [1].", question="Which paper has the mango-fact?")
+    assert shown == [] and any(f.action == Action.UNSUPPORTED for f in out.flags)
+    # "does" as the question's verb, and a plural question answered by one paper
+    assert cit.named_answer("[1]", "Which work does topic modeling by separation?") == "[1] does topic modeling by separation."
+    assert cit.named_answer("[1]", "Which papers apply autoencoders?") == "[1] applies autoencoders."
+    assert cit.named_answer("[1]", "Which method does the paper use?") == "[1]"
+
+
+def test_a_title_put_in_front_of_a_named_marker_does_not_count_against_its_relevance():
+    # the relevance bar lets a sentence far from the question cite only the top source; the title is the answer
+    # to "which paper?", not a sign the sentence drifted from the question
+    far_title = ScriptedRelevance({"mango-fact": 0.7, "Beta": -5.0})
+    checker = ClaimChecker("Which paper has the mango-fact?", SOURCES, verifier=VERIFIER, threshold=0.5,
+                           settings=AnswerSettings(), judge=far_title, question_vec=Q)  # type: ignore[arg-type]
+    out = checker.check(cit.split_cited("[2] has the mango-fact.", {1: "Alpha", 2: "Beta"})[0])
+    assert out.claim is not None and out.claim.cited == [2]
+
+
 class ScriptedStance(ScriptedVerifier):
     """A verifier that also reads each source's answer to a yes/no question: P(yes) scripted per title."""
 

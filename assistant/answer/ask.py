@@ -160,8 +160,8 @@ class Verified:
 def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], out: Verified) -> Iterator[str]:
     """Check complete draft sentences; yield each shown one as rendered text. A marker the model used as a name
     ("[1] develops ...") gets its source's title in front (citations.name_sources), and that source must state
-    the sentence; bare markers answering "Which paper ...?" are such names, with the question's predicate
-    (citations.named_answer)."""
+    the sentence; bare markers or a source's name alone ("S^3 [1]") answering "Which paper ...?" are such
+    names, with the question's predicate (citations.named_answer)."""
     titles = {s.n: s.paper.title for s in sources}
     for raw in sentences:
         out.text.append(raw)
@@ -170,7 +170,7 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
             return
         t = time.perf_counter()
         valid = cit.keep_valid(raw, len(sources))  # first: "[1] and [9]" names [1] only
-        if (named := cit.named_answer(valid, checker.question)) != valid:
+        if (named := cit.named_answer(valid, checker.question, titles)) != valid:
             out.flags.append(Flag(Action.NAMED, named, reason="the draft named the source(s) only; the question "
                                   "says what they do, and each was checked for it"))
         for s in cit.split_cited(named, titles):
@@ -236,7 +236,7 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
                            stance=(settings.verify.stance_yes, settings.verify.stance_no))
-    usage, stream, v = Usage(), cit.SentenceStream(), Verified()
+    usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:
         for piece in pieces:

@@ -173,6 +173,17 @@ def restates(sentence: str, question: str) -> bool:
     return not (said - known) and not (names(sentence) - content_words(question))
 
 
+def _without_titles(claim: str, titles: list[str]) -> str:
+    """The claim without the quoted titles citations.name_sources put in front of its markers.
+
+    >>> _without_titles('"Alpha" trains one embedding.', ["Alpha"])
+    'trains one embedding.'
+    """
+    for title in titles:
+        claim = claim.replace(f'"{title}" ', "")
+    return claim
+
+
 @dataclass
 class Checked:
     """The outcome of checking one sentence: shown as `claim`, or not shown (claim is None)."""
@@ -268,7 +279,10 @@ class ClaimChecker:
                                   f"opened with {opened}"))
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
                 return stance_only(self._check_stance(text, claim, implied, sentence, flags), implied)
-        rel = self._relevance(claim)
+        # the titles name_sources put in front are the answer to "which paper?", not the model's words: they
+        # would pull a restated predicate away from the question it answers
+        rel = self._relevance(_without_titles(claim, [self.sources[n].paper.title for n in sentence.named
+                                                      if n in self.sources]))
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
         kept: dict[int, Support] = {}
         for n in sentence.cited:

@@ -62,6 +62,39 @@ _NOUN_MARKERS = re.compile(
     re.I)
 
 
+# "[2] Derives ...": a capitalised third-person verb after markers that open the sentence (small models write it so)
+_VERB_AFTER = re.compile(
+    r"^(\W*(?:(?:yes|no)\W+)?(?:(?:both|papers?|sources?)\s+)?(\[\d+\](?:\s*(?:,\s*and|,|and|or)\s*\[\d+\])*)\s+)"
+    r"(?!(?:this|its|as|thus|towards|whereas|perhaps)\b)(?-i:([A-Z][a-z]*s))\b", re.I)
+
+
+def opens_with_subject(sentence: str, titles: dict[int, str] | None = None) -> bool:
+    """Whether markers opening the sentence are its subject ("[2] uses ...", "[2] Uses ..."), not the citation
+    of the sentence before ("... holds. [1] The next one"; with `titles`, "[1] Transformers are ..." where
+    that is the cited title).
+
+    >>> opens_with_subject("[2] uses X."), opens_with_subject("[2] Derives X."), opens_with_subject("[2] The X.")
+    (True, True, False)
+    """
+    return bool(_NOUN_MARKERS.match(verb_case(sentence, titles or {})))
+
+
+def verb_case(sentence: str, titles: dict[int, str]) -> str:
+    """The sentence with a capitalised verb after its opening markers in lower case ("[2] Derives" -> "[2]
+    derives"), so the markers read as its subject; a word of a cited title ("[1] Transformers are SSMs") stays.
+
+    >>> verb_case("[2] Derives X.", {2: "Alpha"}), verb_case("[1] Transformers are SSMs.", {1: "Transformers are SSMs"})
+    ('[2] derives X.', '[1] Transformers are SSMs.')
+    """
+    m = _VERB_AFTER.match(sentence)
+    if not m:
+        return sentence
+    words = {w.lower() for c in _CITE.finditer(m.group(2)) for w in re.findall(r"\w+", titles.get(int(c.group(1)), ""))}
+    if m.group(3).lower() in words:
+        return sentence
+    return sentence[: m.start(3)] + m.group(3).lower() + sentence[m.end(3):]
+
+
 def name_sources(sentence: str, titles: dict[int, str]) -> tuple[str, set[int]]:
     """One sentence whose markers used as names ("[1] develops ...", "[1] and [3] study ...") get their sources'
     titles in front, and the numbers so named: the sentence then says which paper it is about (what "which
@@ -115,18 +148,23 @@ _WHICH = re.compile(
     r"(?:(?!(?:do|does|did|is|are|was|were|the|a|an|of|in|on|for|by|with)\b)[\w-]+\s+){0,3}?"  # "zero-shot learning"
     r"(?P<noun>papers?|works?|stud(?:y|ies)|articles?|publications?|methods?|approach(?:es)?|models?|frameworks?)\s+"
     r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+|here\s+)?"
-    r"(?P<rest>(?!(?:do|does|did|can|could|would|should|will|shall|the|a|an|they|it)\b)[a-z].*?)\s*\?*\s*$", re.I)
+    # "Which paper does X use?": "does" is an auxiliary when a subject follows it (a determiner, a pronoun or a
+    # name); "Which paper does topic modeling ...?": it is the verb
+    r"(?P<rest>(?!(?:can|could|would|should|will|shall|the|a|an|they|it)\b)"
+    r"(?!(?:do|does|did)\s+(?:(?:the|a|an|this|that|these|those|it|its|they|their|we|our|you|your|he|she|his|her)\b"
+    r"|(?-i:[A-Z0-9])))[a-z].*?)\s*\?*\s*$", re.I)
+_LY_VERBS = frozenset({"apply", "comply", "imply", "multiply", "rely", "reply", "supply", "fly"})  # not adverbs
 _MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "should", "shall"})
 
 
 def _singular(verb: str) -> str:
     """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged.
 
-    >>> [_singular(v) for v in ("study", "use", "discuss", "are", "has", "proposed", "also")]
-    ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also']
+    >>> [_singular(v) for v in ("study", "use", "discuss", "are", "has", "proposed", "also", "apply", "jointly")]
+    ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also', 'applies', 'jointly']
     """
     w = verb.lower()
-    if w in ("also", "both", "all", "each", "then") or w.endswith("ly"):
+    if w in ("also", "both", "all", "each", "then") or w.endswith("ly") and w not in _LY_VERBS:
         return verb  # an adverb, not the verb
     if w in ("are", "have", "do", "were"):
         return {"are": "is", "have": "has", "do": "does", "were": "was"}[w]
@@ -141,10 +179,26 @@ def _singular(verb: str) -> str:
     return verb + "s"
 
 
-def named_answer(sentence: str, question: str) -> str:
-    """A sentence of bare markers ("[1]", "[1] and [2]") answering "Which paper(s) <predicate>?" is a name used as
-    the whole answer: it becomes "[1] <predicate>.", which name_sources gives its title and the source must state.
-    Any other sentence is returned as it is.
+def is_name_of(text: str, title: str) -> bool:
+    """Whether the text is the title, or the name that opens it ("ColBERTv2: ...", "S^3 -- ...").
+
+    >>> is_name_of('"S^3"', "S^3 -- Semantic Signal Separation"), is_name_of("ColBERTv2", "ColBERTv2: Effective")
+    (True, True)
+    >>> is_name_of("Col", "ColBERTv2: Effective"), is_name_of("It uses X", "It uses X and Y"), is_name_of("", "A")
+    (False, False, False)
+    """
+    said = " ".join(text.strip(" \t\"'“”.,;:").lower().split())
+    full = " ".join(title.lower().split())
+    if not said or not full.startswith(said):
+        return False
+    return full == said or full[len(said):].lstrip()[:1] in tuple(":-\u2013\u2014(|")
+
+
+def named_answer(sentence: str, question: str, titles: dict[int, str] | None = None) -> str:
+    """A sentence of bare markers ("[1]", "[1] and [2]"), or one source's name and its marker ("S^3 [1]"),
+    answering "Which paper(s) <predicate>?" is a name used as the whole answer: it becomes "[1] <predicate>.",
+    which name_sources gives its title and the source must state (a name alone would only be checked as a
+    title its source states). Any other sentence is returned as it is.
 
     >>> named_answer("[1]", "Which paper introduces ColBERTv2?")
     '[1] introduces ColBERTv2.'
@@ -156,10 +210,17 @@ def named_answer(sentence: str, question: str) -> str:
     '[1] uses the visual space.'
     >>> named_answer("[1]", "What is Mamba?"), named_answer("[1]", "Which dataset does the paper use?")
     ('[1]', '[1]')
+    >>> named_answer("S^3 [1]", "Which paper does topic modeling by signal separation?", {1: "S^3 -- Semantic Signal"})
+    '[1] does topic modeling by signal separation.'
+    >>> named_answer("S^3 uses X [1]", "Which paper uses X?", {1: "S^3 -- Semantic Signal"})
+    'S^3 uses X [1]'
     """
     m = _WHICH.match(question)
-    numbers = [f"[{n}]" for n in _numbers_in(sentence)]
-    if not m or not numbers or not _ONLY_MARKERS.fullmatch(re.sub(r"\band\b|[,&.]", " ", sentence)):
+    cited = _numbers_in(sentence)
+    numbers = [f"[{n}]" for n in cited]
+    bare = _ONLY_MARKERS.fullmatch(re.sub(r"\band\b|[,&.]", " ", sentence))
+    name = len(cited) == 1 and cited[0] in (titles or {}) and is_name_of(MARKER.sub("", sentence), (titles or {})[cited[0]])
+    if not m or not numbers or not (bare or name):
         return sentence
     markers = " and ".join(numbers) if len(numbers) < 3 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     verb, _, tail = m.group("rest").partition(" ")
@@ -183,6 +244,7 @@ def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentenc
     they are its subject ("[2] uses ..."). With `titles`, markers used as names get their titles (name_sources)."""
     out: list[Sentence] = []
     for raw in split_sentences(text):
+        raw = verb_case(raw, titles or {})
         lead = _LEAD_MARKERS.match(raw)
         if lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
@@ -275,8 +337,9 @@ class SentenceStream:
     'B is'
     """
 
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[int, str] | None = None) -> None:
         self.buf = ""
+        self.titles = titles  # the sources' titles: "[1] Transformers ..." opens with a title, not a verb
 
     def feed(self, piece: str) -> list[str]:
         self.buf += piece
@@ -291,7 +354,7 @@ class SentenceStream:
             if lead := _LEAD_MARKERS.match(last):
                 if re.fullmatch(r"\w*", last[lead.end():]):
                     return []  # whether the markers are the next sentence's subject shows with its first word
-                if not _NOUN_MARKERS.match(last):
+                if not opens_with_subject(last, self.titles):
                     done[-1] += " " + lead.group(1).strip()
                     rest = last[lead.end():]
         if not done:

@@ -75,7 +75,7 @@ def answer_html(a: Answer) -> str:
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.NAMED:
-            notes.append("the model gave only source numbers; the sentence says what the question asked of them")
+            notes.append("the model only named the source(s); the sentence says what the question asked of them")
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body

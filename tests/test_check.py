@@ -305,6 +305,17 @@ def test_a_capitalised_verb_after_an_opening_marker_makes_the_marker_the_subject
         == [("X holds.", [1]), ("Transformers are SSMs.", [])]
     assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] This is Y.", {1: "A"})] == \
         [("X holds.", [1]), ("This is Y.", [])]
+    # a plural noun and its verb start the next sentence: the marker cites the sentence before
+    for text in ("X holds. [2] Results show Y.", "X holds. [2] Experiments confirm Y.", "X holds. [2] Jones et al. say Y."):
+        assert cit.split_cited(text, {2: "Beta"})[0].cited == [2], text
+    # without titles (scoring, the baseline) nothing is lower-cased and the marker stays with the sentence before
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [2] Derives Y.")] == [("X holds.", [2]), ("Derives Y.", [])]
+    # several markers as the subject: the stream waits for the word after the whole group, whatever the pieces
+    for cut in range(1, 40):
+        text = "The kiwi-fact holds. [1] and [2] study Y. "
+        stream = cit.SentenceStream({1: "Alpha", 2: "Beta"})
+        out = [p for chunk in (text[:cut], text[cut:]) for p in stream.feed(chunk)]
+        assert out[:1] == ["The kiwi-fact holds."], (cut, out)
 
 
 def test_a_name_alone_answering_which_paper_is_checked_for_the_question_not_only_as_a_title():

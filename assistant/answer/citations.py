@@ -65,7 +65,10 @@ _NOUN_MARKERS = re.compile(
 # "[2] Derives ...": a capitalised third-person verb after markers that open the sentence (small models write it so)
 _VERB_AFTER = re.compile(
     r"^(\W*(?:(?:yes|no)\W+)?(?:(?:both|papers?|sources?)\s+)?(\[\d+\](?:\s*(?:,\s*and|,|and|or)\s*\[\d+\])*)\s+)"
-    r"(?!(?:this|its|as|thus|towards|whereas|perhaps)\b)(?-i:([A-Z][a-z]*s))\b", re.I)
+    r"(?!(?:this|its|as|thus|towards|whereas|perhaps)\b)(?-i:([A-Z][a-z]*s))\b"
+    # "Results show", "Transformers are", "Jones et al.": a plural noun and its verb, not a verb
+    r"(?!\s+(?:are|were|have|had|can|could|may|might|will|would|should|do|did|show|suggest|indicate|confirm|"
+    r"demonstrate|reveal|find|remain|outperform|et)\b)", re.I)
 
 
 def opens_with_subject(sentence: str, titles: dict[int, str] | None = None) -> bool:
@@ -148,11 +151,12 @@ _WHICH = re.compile(
     r"(?:(?!(?:do|does|did|is|are|was|were|the|a|an|of|in|on|for|by|with)\b)[\w-]+\s+){0,3}?"  # "zero-shot learning"
     r"(?P<noun>papers?|works?|stud(?:y|ies)|articles?|publications?|methods?|approach(?:es)?|models?|frameworks?)\s+"
     r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+|here\s+)?"
-    # "Which paper does X use?": "does" is an auxiliary when a subject follows it (a determiner, a pronoun or a
-    # name); "Which paper does topic modeling ...?": it is the verb
-    r"(?P<rest>(?!(?:can|could|would|should|will|shall|the|a|an|they|it)\b)"
-    r"(?!(?:do|does|did)\s+(?:(?:the|a|an|this|that|these|those|it|its|they|their|we|our|you|your|he|she|his|her)\b"
-    r"|(?-i:[A-Z0-9])))[a-z].*?)\s*\?*\s*$", re.I)
+    r"(?P<rest>(?!(?:can|could|would|should|will|shall|the|a|an|they|it)\b)[a-z].*?)\s*\?*\s*$", re.I)
+# "Which paper does topic modeling by ...?": "does" is the verb; "Which method do transformers use?", "Which paper
+# does the survey rely on?": an auxiliary (a subject follows, and the question ends on its verb or a preposition)
+_DO_VERB = re.compile(
+    r"(?:do|does|did)\s+(?!(?:the|a|an|this|that|these|those|it|its|they|their|we|our|you|your|he|she|his|her)\b)"
+    r"(?-i:[a-z])[\w-]*(?:\s+[\w-]+)*?\s+(?:for|by|with|using|of|in|on|from|via|to|[\w-]+ing)\s+[\w-]+.*", re.I)
 _LY_VERBS = frozenset({"apply", "comply", "imply", "multiply", "rely", "reply", "supply", "fly"})  # not adverbs
 _MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "should", "shall"})
 
@@ -214,8 +218,14 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     '[1] does topic modeling by signal separation.'
     >>> named_answer("S^3 uses X [1]", "Which paper uses X?", {1: "S^3 -- Semantic Signal"})
     'S^3 uses X [1]'
+    >>> named_answer("[1]", "Which method do transformers use?"), named_answer("[1]", "Which paper does attention help?")
+    ('[1]', '[1]')
+    >>> named_answer("[1]", "Which papers do zero-shot classification using class embeddings?")
+    '[1] does zero-shot classification using class embeddings.'
     """
     m = _WHICH.match(question)
+    if m and re.match(r"(?:do|does|did)\b", m.group("rest"), re.I) and not _DO_VERB.fullmatch(m.group("rest")):
+        m = None  # "does" is the auxiliary: the question's predicate is not what the paper does
     cited = _numbers_in(sentence)
     numbers = [f"[{n}]" for n in cited]
     bare = _ONLY_MARKERS.fullmatch(re.sub(r"\band\b|[,&.]", " ", sentence))
@@ -244,7 +254,7 @@ def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentenc
     they are its subject ("[2] uses ..."). With `titles`, markers used as names get their titles (name_sources)."""
     out: list[Sentence] = []
     for raw in split_sentences(text):
-        raw = verb_case(raw, titles or {})
+        raw = verb_case(raw, titles) if titles else raw  # the verb is lower-cased where a title goes in front
         lead = _LEAD_MARKERS.match(raw)
         if lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
@@ -320,13 +330,15 @@ class StreamFilter:
 
 
 _ONLY_MARKERS = re.compile(r"(?:\s*\[[^\]]*\]?)*\s*")
+_OPENING_GROUP = re.compile(r"\s*\[[^\]]*\]?(?:\s*(?:,\s*and|,|and|or)?\s*\[[^\]]*\]?)*")  # "[1] and [2]", "[1], [3"
 
 
 class SentenceStream:
     """Collects streamed text and hands out whole sentences, each with the markers that close it.
 
     A sentence is complete once the next one has begun with something other than markers
-    (markers that open a sentence belong to the one before, as in split_cited).
+    (markers that open a sentence belong to the one before, as in split_cited, unless they are its
+    subject: "[2] uses ...", "[1] and [2] study ...", "[2] Derives ...").
 
     >>> s = SentenceStream()
     >>> s.feed("A is true. [1")
@@ -352,8 +364,10 @@ class SentenceStream:
         else:
             done, rest = parts[:-1], last
             if lead := _LEAD_MARKERS.match(last):
-                if re.fullmatch(r"\w*", last[lead.end():]):
-                    return []  # whether the markers are the next sentence's subject shows with its first word
+                group = _OPENING_GROUP.match(last)
+                after = last[group.end():] if group else last[lead.end():]
+                if re.fullmatch(r"\s*\w*", after) or re.search(r"(?:\band|\bor|,)\s*$", last):
+                    return []  # whether the markers are the next sentence's subject shows with the word after them
                 if not opens_with_subject(last, self.titles):
                     done[-1] += " " + lead.group(1).strip()
                     rest = last[lead.end():]

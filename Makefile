@@ -60,6 +60,7 @@ bench: model verifier
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_stance.jsonl --name stance --systems product
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_test.jsonl --name test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_which.jsonl --name which
+	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_which_test.jsonl --name which_test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --corpus eval/corpus_pubmed_style.jsonl \
 		--questions eval/questions_pubmed_style.jsonl --name pubmed
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev

@@ -4,7 +4,7 @@ Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.json
 interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
 eval/reports/answers.md and answers.json.
 
-    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,pubmed_first,pubmed] [--timing dev,test]
+    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,which_test,pubmed_first,pubmed] [--timing dev,test]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def paired_timing(sets: list[str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="dev,stance,test,which,pubmed_first,pubmed")
+    ap.add_argument("--sets", default="dev,stance,test,which,which_test,pubmed_first,pubmed")
     ap.add_argument("--timing", default="dev,test", help="interleaved timing runs (timing_<name>.json), comma-separated")
     args = ap.parse_args()
     bundled = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
@@ -98,8 +98,12 @@ def main() -> None:
           "that saw only those papers; the stance bars were chosen on them and on dev's. Test: "
           "eval/questions_test.jsonl (written by a helper that saw only the corpus; nothing was tuned on it). "
           "Which: eval/questions_which.jsonl, 40 short \"Which paper(s) ...?\" questions as users type them "
-          "(written by a helper that saw only the corpus, after a hand trial found such questions refused; nothing "
-          "was tuned on it). PubMed: eval/questions_pubmed_style.jsonl, 64 yes/no questions (48 answerable, 25 of "
+          "(written by a helper that saw only the corpus, after a hand trial found such questions refused). It is "
+          "dev since its refusals designed three rules (a paper's name alone, \"[2] Derives ...\", and the title "
+          "left out of a named sentence's relevance). Which_test: eval/questions_which_test.jsonl, 40 more such "
+          "questions (18 one-paper, 14 several-paper, 8 near misses) on other subjects, written afterwards by a helper "
+          "that saw only the corpus, run once with those rules; nothing was tuned on it. "
+          "PubMed: eval/questions_pubmed_style.jsonl, 64 yes/no questions (48 answerable, 25 of "
           "them 'no'; 16 near-misses) over a collection of its own, eval/corpus_pubmed_style.jsonl: 40 clinical "
           "abstracts in PubMed style, written by helpers for this set (no PubMed data can be fetched here), indexed "
           "as a user's own collection; the questions were written by a helper that saw only those abstracts, and "

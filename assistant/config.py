@@ -176,6 +176,10 @@ class SummarySettings(_Section):
     joint_floor: float = Field(0.5, ge=0, le=1, description="A sentence citing several papers is kept when they "
                                "state it together and each one's own support is at least this (P(yes) > P(no)).")
     max_themes: int = Field(4, ge=1, le=6, description="Most themes the papers are grouped into.")
+    repeat_share: float = Field(0.75, gt=0, le=1.01, description="A sentence the model writes is not shown when this "
+                                "share of its content words is in one sentence shown above that cites its papers, "
+                                "negated alike (the closing line often says a theme's finding again); above 1 = "
+                                "never. Chosen on the dev topics' summaries.")
     max_tokens: int = Field(120, ge=30, description="Most tokens the model writes per theme (a name and a finding).")
 
 

@@ -50,6 +50,7 @@ def score(t: dict[str, Any], s: Any) -> dict[str, Any]:
         "sentences": len(claims), "synthesized": (len(claims) - quoted) / len(claims) if claims else 0.0,
         "joint": sum(f.action == Action.JOINT for f in s.flagged),
         "removed": sum(f.action == Action.UNSUPPORTED for f in s.flagged),
+        "repeated": sum(f.action == Action.REPEATED for f in s.flagged),
         "total_s": s.timings["total_ms"] / 1000, "draft_s": s.timings.get("draft_ms", 0) / 1000,
         "verify_s": s.timings.get("verify_ms", 0) / 1000, "text": s.text,
     }
@@ -84,6 +85,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "off_topic": sum(len(r["off_topic"]) for r in rows), "cited": sum(r["cited"] for r in rows),
             "empty": sum(r["empty"] for r in rows), "absent_cited": sum(r["absent_cited"] for r in rows),
             "synthesized": mean("synthesized"), "joint": sum(r["joint"] for r in rows),
+            "repeated": sum(r.get("repeated", 0) for r in rows),
             "p50_s": round(percentile(times, 50), 1) if times else None,
             "p95_s": round(percentile(times, 95), 1) if times else None,
             "draft_p50_s": round(percentile([r["draft_s"] for r in written], 50), 1) if written else None,
@@ -100,6 +102,7 @@ def report(rows: list[dict[str, Any]], model: str) -> str:
             ("empty", "summaries citing nothing while gold papers exist"),
             ("absent_cited", "absent topics that cite something"), ("synthesized", "share of sentences the model wrote"),
             ("joint", "sentences kept as stated by their papers together"),
+            ("repeated", "sentences not shown: a sentence above says them"),
             ("p50_s", "time p50 (s), topics the collection has"), ("p95_s", "time p95 (s), topics the collection has"),
             ("draft_p50_s", "writing p50 (s)"), ("verify_p50_s", "checking p50 (s)")]
     lines = [f"# Topic summaries ({model}, CPU, cold cache)", "",

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import Assistant
+from assistant.answer.check import repeats
 from assistant.cli import main
 
 pytestmark = pytest.mark.slow
@@ -57,6 +58,9 @@ def test_a_topic_whose_headings_used_to_cost_every_citation_cites_several_papers
             assert evidence in abstracts[n] or all(part in abstracts[n] for part in evidence.split("\n")), evidence
     for theme in summary.themes:
         assert theme.name and all(not c.text.startswith(("#", "**", "Name:")) for c in theme.claims)
+    written = [c for t in summary.themes for c in t.claims[: len(t.claims) - len(t.quoted)]]
+    written += summary.closing  # the model's sentences, the quotes after them left out: none says another again
+    assert not [c for i, c in enumerate(written) if repeats(c.text, c.cited, written[:i], a.settings.summary.repeat_share)]
     cited = {c.n for c in summary.citations}
     assert cited == {src.n for src in summary.sources}  # every chosen paper is cited (synthesis or a quote)
     for src in summary.sources:  # the Sources panel's text is the paper's own

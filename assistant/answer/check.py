@@ -55,6 +55,34 @@ def _root(word: str) -> str:
     return stem(word)
 
 
+def roots(text: str) -> set[str]:
+    """The text's content words without their inflections (markers left out)."""
+    return {_root(w) for w in content_words(cit.MARKER.sub("", text))}
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor)\b|n't\b", re.I)
+
+
+def repeats(text: str, cited: list[int], shown: list[Claim], share: float) -> bool:
+    """Whether a shown claim already says the text: at least `share` of the text's content words are in it, it
+    cites every paper the text cites, and both are negated or neither is ("X does not hold" is news after "X holds").
+
+    >>> said = [Claim("The papers study sparse autoencoders for LMs.", [2, 3])]
+    >>> repeats("These papers study sparse autoencoders.", [2], said, 0.75)
+    True
+    >>> repeats("These papers study sparse autoencoders.", [4], said, 0.75), repeats("", [2], said, 0.75)
+    (False, False)
+    >>> repeats("The papers do not study sparse autoencoders.", [2], said, 0.75)
+    False
+    >>> repeats("Theme A studies probes, while theme B edits.", [1], [Claim("Theme A studies probes.", [1])], 0.75)
+    False
+    """
+    said = roots(text)
+    negated = bool(_NEGATION.search(text))
+    return bool(said) and any(len(said & roots(c.text)) >= share * len(said) and set(cited) <= set(c.cited)
+                              and negated == bool(_NEGATION.search(c.text)) for c in shown)
+
+
 def is_yes_no(question: str) -> bool:
     """Whether the question can be answered yes or no: its first clause that opens with an auxiliary verb
     or a question word opens with the verb ("When X, does Y?" is a yes/no question; "In X, what is Y?" is not).

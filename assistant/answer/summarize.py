@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, citations_of, render_claims
+from assistant.answer.check import ClaimChecker, citations_of, render_claims, repeats
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.answer.themes import group
@@ -41,7 +41,7 @@ from assistant.config import Settings, SummarySettings
 from assistant.llm.base import LLM, complete
 from assistant.retrieve import Retriever
 from assistant.retrieve.fusion import best_per_key, normalised
-from assistant.types import Citation, Claim, Flag, Hit, Paper, Source
+from assistant.types import Action, Citation, Claim, Flag, Hit, Paper, Source
 from assistant.verify.base import Verifier
 
 Progress = Callable[[int, int, str], None]
@@ -238,15 +238,22 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
                                           for src in sources})
     flagged: list[Flag] = []
 
+    shown: list[Claim] = []  # the model's sentences shown so far: none is said twice
+
     def checked(text: str, papers: list[int] | None = None) -> list[Claim]:
-        """Shown sentences; a sentence citing nothing is about the papers it was written from."""
+        """Shown sentences; a sentence citing nothing is about the papers it was written from; a sentence a
+        shown one already says (check.repeats) is not checked or shown."""
         out = []
         for sentence in cit.split_cited(cit.keep_valid(text, len(sources))):
             sentence.cited = sentence.cited or list(papers or [])
+            if repeats(sentence.text, sentence.cited, shown, s.repeat_share):
+                flagged.append(Flag(Action.REPEATED, sentence.text, reason="a sentence above says it"))
+                continue
             result = checker.check(sentence)
             flagged.extend(result.flags)
             if result.claim:
                 out.append(result.claim)
+                shown.append(result.claim)
         return out
 
     def write(prompt: str, key: str, **values: str) -> str:

@@ -52,7 +52,7 @@ def test_an_answer_completed_from_the_question_says_so():
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
                flagged=[Flag(Action.NAMED, "[1] has the key finding.")],
                claims=[Claim('"T1" has the key finding.', [1], {1: "Key finding here."}, {1: 0.9})])
-    assert "the model gave only source numbers" in answer_html(a)
+    assert "the model only named the source(s)" in answer_html(a)
 
 
 def test_refusal_lists_related_reading_and_says_why():

@@ -60,9 +60,6 @@ def roots(text: str) -> set[str]:
     return {_root(w) for w in content_words(cit.MARKER.sub("", text))}
 
 
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor)\b|n't\b", re.I)
-
-
 def repeats(text: str, cited: list[int], shown: list[Claim], share: float) -> bool:
     """Whether a shown claim already says the text: at least `share` of the text's content words are in it, it
     cites every paper the text cites, and both are negated or neither is ("X does not hold" is news after "X holds").
@@ -78,9 +75,8 @@ def repeats(text: str, cited: list[int], shown: list[Claim], share: float) -> bo
     False
     """
     said = roots(text)
-    negated = bool(_NEGATION.search(text))
     return bool(said) and any(len(said & roots(c.text)) >= share * len(said) and set(cited) <= set(c.cited)
-                              and negated == bool(_NEGATION.search(c.text)) for c in shown)
+                              and polarity(text) == polarity(c.text) for c in shown)
 
 
 def is_yes_no(question: str) -> bool:
@@ -171,14 +167,13 @@ def opposite_clause(claim: str, paper: Paper, share: float) -> str | None:
     >>> opposite_clause("drains reduce hematoma", p, 0.6), opposite_clause("drains reduce seroma", p, 0.6)
     ('they did not reduce hematoma.', None)
     """
-    subject = {_root(w) for w in content_words(paper.title)}
-    said = {_root(w) for w in content_words(claim)} - subject
+    said = roots(claim) - roots(paper.title)
     if not said or polarity(claim):
         return None
     best: tuple[float, str] | None = None
     for clause in _CLAUSE.split(paper.abstract):
         if polarity(clause):
-            held = len(said & {_root(w) for w in content_words(clause)}) / len(said)
+            held = len(said & roots(clause)) / len(said)
             if held >= share and (best is None or held > best[0]):
                 best = (held, clause.strip())
     return best[1] if best else None
@@ -196,20 +191,8 @@ def restates(sentence: str, question: str) -> bool:
     >>> restates("PromptStyler synthesizes styles with prompts.", "Which paper synthesizes styles with prompts?")
     False
     """
-    said = {_root(w) for w in content_words(statement(sentence))} - _FILLER
-    known = {_root(w) for w in content_words(question)}
-    return not (said - known) and not (names(sentence) - content_words(question))
-
-
-def _without_titles(claim: str, titles: list[str]) -> str:
-    """The claim without the quoted titles citations.name_sources put in front of its markers.
-
-    >>> _without_titles('"Alpha" trains one embedding.', ["Alpha"])
-    'trains one embedding.'
-    """
-    for title in titles:
-        claim = claim.replace(f'"{title}" ', "")
-    return claim
+    said = roots(statement(sentence)) - _FILLER
+    return not (said - roots(question)) and not (names(sentence) - content_words(question))
 
 
 @dataclass
@@ -307,10 +290,9 @@ class ClaimChecker:
                                   f"opened with {opened}"))
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
                 return stance_only(self._check_stance(text, claim, implied, sentence, flags), implied)
-        # the titles name_sources put in front are the answer to "which paper?", not the model's words: they
-        # would pull a restated predicate away from the question it answers
-        rel = self._relevance(_without_titles(claim, [self.sources[n].paper.title for n in sentence.named
-                                                      if n in self.sources]))
+        # the model's own words: the titles name_sources put in front answer "which paper?" and would pull a
+        # restated predicate away from the question it answers
+        rel = self._relevance(statement(sentence.said or text))
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
         kept: dict[int, Support] = {}
         for n in sentence.cited:

@@ -247,6 +247,7 @@ class Sentence:
     cited: list[int] = field(default_factory=list)
     named: list[int] = field(default_factory=list)  # cited sources the sentence names (name_sources): each must state it
     own: dict[int, str] = field(default_factory=dict)  # n -> what source n must state, where several are named (each_named)
+    said: str = ""  # the model's own words: the text before name_sources put titles in ("" = the text)
 
 
 def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentence]:
@@ -260,9 +261,10 @@ def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentenc
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
             raw = raw[lead.end():]
         own = {n: _plain(t) for n, t in each_named(raw, titles).items()} if titles else {}
+        said = _plain(raw)
         raw, named = name_sources(raw, titles) if titles else (raw, set())
         if plain := _plain(raw):
-            out.append(Sentence(plain, _numbers_in(raw), sorted(named), own))
+            out.append(Sentence(plain, _numbers_in(raw), sorted(named), own, said if named else ""))
     return out
 
 

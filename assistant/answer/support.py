@@ -28,7 +28,7 @@ from assistant.types import Paper
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_NAME = re.compile(r"\b(?=\w*[A-Z])(?=[\w-]*(?:[a-z][A-Z]|\d))[\w-]{2,}")
+_NAME = re.compile(r"\b(?<!\d\.)(?=\w*[A-Z])(?=[\w-]*(?:[a-z][A-Z]|\d))[\w-]{2,}")  # not "3G" of "1.3G"
 STOPWORDS = frozenset("""
     a an the and or of to in on for with by from as at is are was were be been being this that these those it its
     their they we our which who what how why when where does do did can could may might will would should not no
@@ -84,6 +84,13 @@ def _measured(number: str, percent: str) -> bool:
     return int(number) >= 10 and not 1900 <= int(number) <= 2099
 
 
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate("ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+                                                  "eighteen nineteen twenty".split(), 10)}
+_NUMBER_WORDS |= {w: str(10 * i) for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)}
+_NUMBER_WORDS["hundred"] = "100"
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
 def unmentioned(question: str, texts: Iterable[str]) -> set[str]:
     """The question's specifics that none of the texts contains (compared lower-cased): a paper cannot answer a
     question about InternVL or a 0.05% dose that it never mentions. A hyphenated name counts as mentioned by its
@@ -91,8 +98,10 @@ def unmentioned(question: str, texts: Iterable[str]) -> set[str]:
 
     >>> sorted(unmentioned("Were SAVs tested on InternVL, at S4-level, with 0.05%?", ["SAVs beat S4 (p<0.5)."]))
     ['0.05', 'InternVL']
+    >>> unmentioned("It keeps 10 features at 1.3G FLOPs.", ["Ten features suffice at 1.3G FLOPs."])
+    set()
     """
-    text = " ".join(texts).lower().replace(",", "")
+    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(0)], " ".join(texts).lower().replace(",", ""))
 
     def said(s: str) -> bool:
         if s[0].isdigit():

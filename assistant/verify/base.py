@@ -23,6 +23,7 @@ class Support:
     score: float
     evidence: str
     passed: bool | None = None  # decided by a judge with its own bar (the prefix shortcut); None: score vs threshold
+    note: str = ""  # why it failed, where a rule rather than the score decided
 
 
 class Verifier(Protocol):

@@ -109,6 +109,9 @@ class AnswerSettings(_Section):
                                      "thing or a number (InternVL, a 0.05% dose) that no source mentions: on the product "
                                      "rows of the dev sets it refuses 8 of 43 unanswerable questions and none of the "
                                      "180 answerable ones (support.unmentioned).")
+    claim_specifics: bool = Field(True, description="A source does not state a sentence that names a thing or a "
+                                  "measured number (GPT-4, 0.05%) its title and abstract do not contain, whatever the "
+                                  "judge says (check.ClaimChecker._unmentioned).")
     opposite_share: float = Field(0.5, ge=0, le=1.01, description="'Yes, <a finding>' is not shown when a negated "
                                   "clause of its source holds this share of the finding's words beyond the source's "
                                   "title (check.opposite_clause); above 1 = never. On the dev drafts (questions.jsonl, "
@@ -156,6 +159,11 @@ class VerifySettings(_Section):
                               "drafts only).")
     stance_no: float = Field(0.285, ge=0, le=1, description="...and for 'No, <the question negated>', with P(the "
                              "source answers no). Lower than the 'yes' bar: the model leans to 'yes'.")
+    answers: float = Field(0.35, ge=0, le=1, description="To a yes/no question, a sentence is shown only when a "
+                           "source backing it answers the question: the LLM judge's P(yes) + P(no), against "
+                           "'unknown', reaches this; 0 = off. Chosen on the dev drafts (eval/calibrate_answered.py: "
+                           "the most near misses refused minus answerable questions lost): 2 of 7 cited near misses "
+                           "refused, no answer lost; higher bars refuse more near misses but lose as many answers.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

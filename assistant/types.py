@@ -113,6 +113,7 @@ class Action(StrEnum):
     UNSTANCED = "unstanced"  # "Yes, <content>": no source backs the stance; the content is shown without it
     CONTRADICTED = "contradicted"  # "Yes, <a finding>" whose cited source negates that finding: the citation goes
     NAMED = "named"  # the draft only named sources ("[1]", "S^3 [1]") to "Which paper ...?": the question's predicate was added
+    UNANSWERED = "unanswered"  # to a yes/no question, a sentence whose sources state it but do not answer the question
     REPEATED = "repeated"  # a summary sentence says again what one shown above says: it is not shown
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 

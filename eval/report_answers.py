@@ -114,6 +114,12 @@ def main() -> None:
           "restated question as its stance alone (eval/replay_stance_only.py; rows it changed carry \"replayed\"; "
           "on dev, rerun live, the replay equals the live answer on all 40 yes/no questions whose draft came out "
           "the same). "
+          "Two later rules, a sentence from a source that does not answer a yes/no question (verify.answers, chosen "
+          "on the dev and stance drafts: eval/calibrate_answered.py) and a name or number its source lacks "
+          "(answer.claim_specifics), only keep sentences from being shown, so the recorded drafts of every set were "
+          "replayed through the check with them (eval/replay_check.py; rows changed carry \"replayed\": \"check\"; "
+          "nothing was tuned on test or pubmed, but claim_specifics was prompted by reading one test answer, t174, "
+          "and was then measured on the labelled verifier pairs: eval/reports/claim_specifics.md). "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

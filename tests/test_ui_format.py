@@ -96,3 +96,14 @@ def test_a_summary_shows_theme_names_as_headings_checked_sentences_and_provenanc
                     coverage={"considered": 0, "cited": [], "quoted": [], "relevant_not_cited": []})
     out = summary_html(empty)
     assert "No paper in the collection" in out and "Related reading" in out and "T1" in out and "a class" not in out
+
+
+def test_a_sentence_that_does_not_answer_or_names_what_its_source_lacks_says_why_it_went():
+    a = Answer(question="Do SGLT2 inhibitors slow CKD in type 1 diabetes?", text="Claim [1].", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
+               flagged=[Flag(Action.UNANSWERED, "They slowed CKD in type 2 diabetes.", 1, 0.2),
+                        Flag(Action.DROPPED, "It beat GPT-4.", 1, 0.0, reason="the source does not mention GPT-4")],
+               claims=[Claim("Claim.", [1], {1: "Key finding here."}, {1: 0.9})])
+    out = answer_html(a)
+    assert "removed “They slowed CKD in type 2 diabetes.”: [1] states it but does not answer the question" in out
+    assert "the source does not state “It beat GPT-4.” (the source does not mention GPT-4)" in out

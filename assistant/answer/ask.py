@@ -192,7 +192,9 @@ def finalize(question: str, q: Question, r: Retrieved, sources: list[Source], v:
     if v.refused:
         answer = refusal(question, r.hits, model, "the model found no answer in the sources", usage=usage)
     elif not v.claims:
-        answer = refusal(question, r.hits, model, "no sentence of the draft was stated by a source", usage=usage)
+        unanswered = any(f.action == Action.UNANSWERED for f in v.flags)
+        answer = refusal(question, r.hits, model, "the sources state what the draft said, but none answers the "
+                         "question" if unanswered else "no sentence of the draft was stated by a source", usage=usage)
     else:
         answer = Answer(question=question, text=render_claims(v.claims), refused=False,
                         citations=citations_of(v.claims, sources), sources=sources, model=model, usage=usage,
@@ -235,7 +237,8 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
                                                  yes_no=is_yes_no(q.asked))
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
-                           stance=(settings.verify.stance_yes, settings.verify.stance_no))
+                           stance=(settings.verify.stance_yes, settings.verify.stance_no),
+                           answers=settings.verify.answers)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

@@ -8,7 +8,10 @@ Per sentence:
   to a yes/no question, "Yes, <the question>" states the stance: its statement is checked, and it is
   shown as "Yes [1]." (an answer of bare stances quotes the source sentences they rest on);
 - each cited source is asked, through the verifier, whether it states the sentence (a leading
-  "Yes,"/"No," is the stance, checked through the statement that follows it);
+  "Yes,"/"No," is the stance, checked through the statement that follows it); a source whose text
+  lacks a name or a measured number the sentence uses does not state it, whatever the verifier says;
+- to a yes/no question, a sentence is shown only when a source backing it answers the question
+  (the judge's stance reading, `answers`): a true sentence about another population is no answer;
 - a sentence far from the question (below `relevance_threshold`) may cite only the top source:
   small models pad a lookup answer with on-source but off-topic lines from the others;
 - a sentence that names several sources ("[1] and [3] study X") is checked on each of them
@@ -28,7 +31,7 @@ from typing import cast
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.support import EmbeddingJudge, content_words, names, stem
+from assistant.answer.support import EmbeddingJudge, content_words, names, stem, unmentioned
 from assistant.config import AnswerSettings
 from assistant.index.chunking import split_sentences
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
@@ -210,7 +213,8 @@ class ClaimChecker:
                  settings: AnswerSettings, judge: EmbeddingJudge | None = None,
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
-                 joint_floor: float | None = None, stance: tuple[float, float] | None = None) -> None:
+                 joint_floor: float | None = None, stance: tuple[float, float] | None = None,
+                 answers: float = 0.0) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -227,19 +231,36 @@ class ClaimChecker:
         # can read a source's answer to the question
         reads = isinstance(verifier, StanceJudge) and verifier.reads_stance
         self.stance_bars = stance if self.yes_no and reads else None
+        self.answers = answers if self.stance_bars else 0.0  # see _unanswered
         self._stances: dict[int, tuple[float, float]] = {}
 
     def _support(self, claim: str, n: int) -> Support:
         if (claim, n) not in self._cache:
             paper = self.check_against.get(n) or self.sources[n].paper
-            self._cache[(claim, n)] = self.verifier.support([claim], paper)[0]
+            missing = self._unmentioned(claim, [self.sources[n].paper])
+            if missing and self.joint_floor is None:  # no judge call: it could not pass
+                self._cache[(claim, n)] = Support(0.0, "", passed=False, note=missing)
+            else:  # a sentence joining papers may name what each states (_joint reads them together)
+                sup = self.verifier.support([claim], paper)[0]
+                self._cache[(claim, n)] = Support(sup.score, sup.evidence, False, missing) if missing else sup
         return self._cache[(claim, n)]
+
+    def _unmentioned(self, claim: str, papers: list[Paper]) -> str:
+        """The names and measured numbers of a claim that the papers' text does not contain ("including GPT-3,
+        GPT-4 and BERT" of a paper that names no model), as the flag's reason; "" when all are there or the rule
+        is off. The 1.5B judge passes such claims: it reads what a sentence says, not what it names."""
+        if not self.settings.claim_specifics:
+            return ""
+        missing = unmentioned(claim, [f"{p.title} {p.abstract}" for p in papers])
+        return "the source does not mention " + ", ".join(sorted(missing)) if missing else ""
 
     def _joint(self, claim: str, numbers: list[int]) -> Support:
         """Does the text of these sources, read together, state the claim? (a synthesis sentence joins papers)"""
         papers = [self.check_against.get(n) or self.sources[n].paper for n in numbers]
         together = Paper(paper_id="+".join(p.paper_id for p in papers), title=f"{len(papers)} papers",
                          abstract="\n".join(f"[{n}] {p.title}: {p.abstract}" for n, p in zip(numbers, papers, strict=True)))
+        if missing := self._unmentioned(claim, [self.sources[n].paper for n in numbers]):
+            return Support(0.0, "", passed=False, note=missing)
         return self.verifier.support([claim], together)[0]
 
     def _stance(self, n: int) -> tuple[float, float]:
@@ -309,7 +330,7 @@ class ClaimChecker:
             elif passed:
                 kept[n] = sup
             else:
-                flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3)))
+                flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3), reason=sup.note))
         tried = [n for n in sentence.cited if (claim, n) in self._cache]
         if self.joint_floor is not None and len(tried) >= 2 and not kept:
             # a sentence joining several papers, none of which states it alone: each must state part of it (its
@@ -347,6 +368,10 @@ class ClaimChecker:
             if not any(self._stance_mean(opened, sup.score, n) >= self._bar(opened) for n, sup in kept.items()):
                 flags.append(Flag(Action.UNSTANCED, text, reason=f"no source answers '{opened}'; the statement is kept"))
                 text = _sentence_case(claim)
+        # a stance a source backs (above) answers the question; a statement without one must come from a source
+        # that answers it
+        if text == statement(text) and (unanswered := self._unanswered(text, kept)):
+            return Checked(None, [*flags, unanswered])
         out = self._kept(text, claim, kept, flags)
         return stance_only(out, implied) if implied else out
 
@@ -360,6 +385,19 @@ class ClaimChecker:
         if other := opposite_clause(claim, paper, self.settings.opposite_share):
             return Flag(Action.CONTRADICTED, text, n, round(score, 3), reason=f"the source says \u201c{other}\u201d")
         return None
+
+    def _unanswered(self, text: str, kept: dict[int, Support]) -> Flag | None:
+        """To a yes/no question, a sentence whose backing sources all leave the question open: the judge reads each
+        one's answer as "unknown" (P(yes) + P(no) under `answers`). "Do SGLT2 inhibitors slow CKD in type 1
+        diabetes?" answered "SGLT2 inhibitors slowed CKD in type 2 diabetes [1]": true of [1], and no answer."""
+        if not self.answers:
+            return None
+        said = {n: sum(self._stance(n)) for n in kept}
+        if max(said.values()) >= self.answers:
+            return None
+        n = max(said, key=said.__getitem__)
+        return Flag(Action.UNANSWERED, text, n, round(said[n], 3),
+                    reason=f"the source states it but does not answer the question (P(yes or no) {said[n]:.2f})")
 
     def _passes(self, sup: Support) -> bool:
         return sup.passed if sup.passed is not None else sup.score >= self.threshold

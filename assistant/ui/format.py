@@ -61,7 +61,10 @@ def answer_html(a: Answer) -> str:
         if f.action == Action.CONTRADICTED:
             notes.append(f"[{f.n}] removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.DROPPED:
-            notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”")
+            why = f" ({html.escape(f.reason)})" if f.reason.startswith("the source does not mention") else ""
+            notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”{why}")
+        elif f.action == Action.UNANSWERED:
+            notes.append(f"removed “{html.escape(f.sentence)}”: [{f.n}] states it but does not answer the question")
         elif f.action == Action.OFF_TOPIC:
             notes.append(f"[{f.n}] removed: “{html.escape(f.sentence)}” is not about the question")
         elif f.action == Action.UNSUPPORTED:

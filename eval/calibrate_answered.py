@@ -19,53 +19,35 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
-from bench_answers import collection_assistant  # eval/
-from calibrate_stance_judge import Cached
+from bench_answers import collection_assistant, read_rows  # eval/
+from calibrate_stance_judge import Cached, case, replay
 from cpulock import turn  # eval/cpulock.py
 from tqdm import tqdm
 
 from assistant import Assistant
 from assistant.answer import ask
-from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, is_yes_no, render_claims
+from assistant.answer.check import is_yes_no, render_claims
 from assistant.evaluate.claims import stance
 from assistant.evaluate.questions import load_questions
 from assistant.types import Action
 
 EVAL = Path(__file__).parent
-DEV = {"dev": ("questions.jsonl", None), "stance": ("questions_stance.jsonl", None)}
+DEV = {"dev": "questions.jsonl", "stance": "questions_stance.jsonl"}
 REPORT = {"test": ("questions_test.jsonl", None), "pubmed": ("questions_pubmed_style.jsonl", "corpus_pubmed_style.jsonl")}
 BARS = [round(0.05 * i, 2) for i in range(20)]
 
 
 def cases_for(a: Assistant, name: str, file: str) -> list[dict[str, Any]]:
-    rows = {}
-    for line in (EVAL / "reports" / f"answers_{name}_rows.jsonl").read_text().splitlines():
-        r = json.loads(line)
-        if r["system"] == "product":
-            rows[r["id"]] = r
-    out = []
-    for q in load_questions(EVAL / file):
-        if is_yes_no(q.question) and q.id in rows:
-            r = ask.retrieve(ask.Question(q.question), a.retriever, a.settings.retrieval.k)
-            out.append({"set": name, "id": q.id, "question": q.question, "answerable": q.kind != "unanswerable",
-                        "stance": q.stance, "draft": rows[q.id]["draft"],
-                        "sources": ask.evidence(r, a.judge, a.llm, a.settings), "qvec": r.query_vec})
-    return out
+    rows = {r["id"]: r for r in read_rows(EVAL / "reports" / f"answers_{name}_rows.jsonl") if r["system"] == "product"}
+    return [case(a, q.question, rows[q.id]["draft"], set=name, id=q.id, answerable=q.kind != "unanswerable",
+                 stance=q.stance) for q in load_questions(EVAL / file) if is_yes_no(q.question) and q.id in rows]
 
 
 def run(a: Assistant, case: dict[str, Any], verifier: Cached, bar: float) -> ask.Verified:
-    s = a.settings
-    checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
-                           settings=s.answer, judge=a.judge, question_vec=case["qvec"],
-                           stance=(s.verify.stance_yes, s.verify.stance_no), answers=bar)
-    stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
-    list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
-    return v
+    return replay(a, case, verifier, (a.settings.verify.stance_yes, a.settings.verify.stance_no), answers=bar)
 
 
 def outcome(v: ask.Verified, case: dict[str, Any]) -> dict[str, Any]:
@@ -100,22 +82,12 @@ def measure(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: l
 
 
 def main() -> None:
-    calls = Path(os.environ.get("ANSWERED_CALLS", "/nonexistent/calls.pkl"))
-    verifier_cache: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
-    if calls.is_file():
-        verifier_cache = pickle.loads(calls.read_bytes())
-
-    def cached(a: Assistant) -> Cached:
-        v = Cached(a.verifier)
-        v.claims, v.stances = verifier_cache
-        return v
-
+    calls = Path(os.environ["ANSWERED_CALLS"]) if os.environ.get("ANSWERED_CALLS") else None
     a = collection_assistant(None)
-    dev = [c for name, (file, _) in DEV.items() for c in cases_for(a, name, file)]
-    verifier = cached(a)
-    grid = measure(a, dev, verifier, BARS)
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps(verifier_cache))
+    verifier = Cached(a.verifier)
+    verifier.load(calls)
+    grid = measure(a, [c for name, file in DEV.items() for c in cases_for(a, name, file)], verifier, BARS)
+    verifier.save(calls)
 
     def gain(bar: float) -> int:
         t, base = grid[bar]["total"], grid[0.0]["total"]
@@ -125,25 +97,17 @@ def main() -> None:
     chosen = min(BARS, key=lambda b: (-gain(b), b))
     print(json.dumps({"chosen": chosen, "dev": {b: grid[b]["total"] for b in BARS}}), flush=True)
     out: dict[str, Any] = {"chosen": chosen, "rule": "most dev near misses refused minus answerable lost; lowest on ties",
-                           "dev": {str(b): grid[b] for b in BARS}}
-    report = [c for name, (file, _) in REPORT.items() if not REPORT[name][1] for c in cases_for(a, name, file)]
-    out["report"] = {str(b): r for b, r in measure(a, report, verifier, [0.0, chosen]).items()}
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps(verifier_cache))
+                           "dev": {str(b): grid[b] for b in BARS}, "report": {}}
     for name, (file, corpus) in REPORT.items():
-        if corpus:
-            del a
+        if corpus:  # the set's own collection; the cache keys calls by paper id, so it serves both
             a = collection_assistant(EVAL / corpus)
-            verifier = cached(a)
-            got = measure(a, cases_for(a, name, file), verifier, [0.0, chosen])
-            for b, r in got.items():
-                out["report"][str(b)][name] = r[name]
-                out["report"][str(b)]["changed"] += r["changed"]
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps(verifier_cache))
+            verifier.verifier = a.verifier
+        for b, r in measure(a, cases_for(a, name, file), verifier, [0.0, chosen]).items():
+            out["report"].setdefault(str(b), {"changed": []})[name] = r[name]
+            out["report"][str(b)]["changed"] += r["changed"]
+        verifier.save(calls)
     (EVAL / "reports" / "answered_calibration.json").write_text(json.dumps(out, indent=1))
-    print(json.dumps({"chosen": chosen, "dev": {b: grid[b]["total"] for b in BARS}, "report": out["report"]},
-                     indent=1))
+    print(json.dumps(out["report"], indent=1))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, stance_mean, stance_of, statement
+from assistant.config import AnswerSettings
 from assistant.evaluate.claims import stance
 from assistant.evaluate.questions import load_questions
 from assistant.types import Action, Paper
@@ -64,10 +65,29 @@ class Cached:
         yes, no = self.stances[(question, paper.paper_id)]
         return (yes / (yes + no), no / (yes + no)) if self.two_way else (yes, no)
 
+    def load(self, path: Path | None) -> None:
+        """Judge calls kept by an earlier run (delete the file after changing a prompt or the model)."""
+        if path and path.is_file():
+            self.claims, self.stances = pickle.loads(path.read_bytes())
 
-def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None) -> ask.Verified:
+    def save(self, path: Path | None) -> None:
+        if path and path.parent.is_dir():
+            path.write_bytes(pickle.dumps((self.claims, self.stances)))
+
+
+def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, Any]:
+    """A recorded draft with the sources the product gives the model for its question, ready to replay."""
+    r = ask.retrieve(ask.Question(question), a.retriever, a.settings.retrieval.k)
+    return {"question": question, "draft": draft, "sources": ask.evidence(r, a.judge, a.llm, a.settings),
+            "qvec": r.query_vec, "retrieved": r, **fields}
+
+
+def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
+           answers: float = 0.0, answer: AnswerSettings | None = None) -> ask.Verified:
+    """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it."""
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
-                           settings=a.settings.answer, judge=a.judge, question_vec=case["qvec"], stance=bars)
+                           settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
+                           stance=bars, answers=answers)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v
@@ -136,18 +156,14 @@ def main() -> None:
                 rows[r["id"]] = r
         for q in load_questions(EVAL / file):
             if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows:
-                r = ask.retrieve(ask.Question(q.question), a.retriever, a.settings.retrieval.k)
-                cases.append({"id": q.id, "question": q.question, "stance": q.stance, "draft": rows[q.id]["draft"],
-                              "sources": ask.evidence(r, a.judge, a.llm, a.settings), "qvec": r.query_vec})
-    calls = Path(os.environ.get("STANCE_CALLS", "/nonexistent/calls.pkl"))  # judge calls kept between runs
-    if calls.is_file():
-        verifier.claims, verifier.stances = pickle.loads(calls.read_bytes())
+                cases.append(case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance))
+    calls = Path(os.environ["STANCE_CALLS"]) if os.environ.get("STANCE_CALLS") else None
+    verifier.load(calls)
     for c in tqdm(cases, desc="judge calls", unit="q"):  # every judge call, once, under the bench lock
         with turn():
             replay(a, c, verifier, (0.0, 0.0))
             replay(a, c, verifier, None)
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
+    verifier.save(calls)
     out: dict[str, Any] = {"questions": len(cases), "yes": sum(c["stance"] == "yes" for c in cases),
                            "no": sum(c["stance"] == "no" for c in cases),
                            "unanswerable": sum(c["stance"] is None for c in cases), "model": a.llm.describe()["model"]}

@@ -17,19 +17,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
 from bench_answers import collection_assistant, read_rows  # eval/
-from calibrate_stance_judge import Cached
+from calibrate_stance_judge import Cached, case, replay
 
 from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims, stance_quotes
+from assistant.answer.check import is_yes_no, stance_quotes
 from assistant.answer.support import unmentioned
-from assistant.types import Paper
+from assistant.types import Answer, Paper
 
 REPORTS = Path(__file__).parent / "reports"
 
@@ -49,21 +48,12 @@ def may_change(row: dict[str, Any], papers: dict[str, Paper]) -> bool:
     return False
 
 
-def shown(a: Assistant, settings: Settings, row: dict[str, Any], sources: list[Any], qvec: Any,
-          verifier: Cached) -> dict[str, Any]:
-    """The answer the check shows for the row's draft under `settings` (as ask.ask_stream and finalize make it)."""
-    checker = ClaimChecker(row["question"], sources, verifier=verifier, threshold=a.threshold(),
-                           settings=settings.answer, judge=a.judge, question_vec=qvec,
-                           stance=(settings.verify.stance_yes, settings.verify.stance_no),
-                           answers=settings.verify.answers)
-    stream, v = cit.SentenceStream({s.n: s.paper.title for s in sources}), ask.Verified()
-    list(ask.verify([*stream.feed(row["draft"]), *filter(None, [stream.flush()])], checker, sources, v))
-    v.claims += stance_quotes(v.claims) if not v.refused else []
-    if v.refused or not v.claims:
-        return {"refused": True, "citations": [], "answer": ask.REFUSAL,
-                "flags": ["refused", *(str(f.action) for f in v.flags)]}
-    return {"refused": False, "citations": [c.title for c in citations_of(v.claims, sources)],
-            "answer": render_claims(v.claims), "flags": [str(f.action) for f in v.flags]}
+def shown(a: Assistant, settings: Settings, row: dict[str, Any], c: dict[str, Any], verifier: Cached) -> Answer:
+    """The answer the check shows for the row's draft under `settings`, as ask.ask_stream and finalize make it."""
+    s = settings.verify
+    v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer)
+    v.claims += [] if v.refused else stance_quotes(v.claims)
+    return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
 
 
 def main() -> None:
@@ -73,39 +63,34 @@ def main() -> None:
     args = ap.parse_args()
     a = collection_assistant(args.corpus)
     papers = {pid: p for pid, (p, _) in a.retriever.papers.items()}
-    calls = Path(os.environ.get("ANSWERED_CALLS", "/nonexistent/calls.pkl"))
+    calls = Path(os.environ["ANSWERED_CALLS"]) if os.environ.get("ANSWERED_CALLS") else None
     verifier = Cached(a.verifier)
-    if calls.is_file():
-        verifier.claims, verifier.stances = pickle.loads(calls.read_bytes())
+    verifier.load(calls)
     off = a.settings.model_copy(deep=True)
     off.verify.answers, off.answer.claim_specifics = 0.0, False
     path = REPORTS / f"answers_{args.name}_rows.jsonl"
     rows, counts = read_rows(path), {"replayed": 0, "changed": 0, "sources_differ": 0, "drift": 0}
     out = []
     for row in rows:
-        if not may_change(row, papers):
-            out.append(row)
-            continue
-        r = ask.retrieve(ask.Question(row["question"]), a.retriever, a.settings.retrieval.k)
-        sources = ask.evidence(r, a.judge, a.llm, a.settings)
-        if [s.paper.paper_id for s in sources] != row.get("source_ids"):
-            counts["sources_differ"] += 1
+        c = case(a, row["question"], row.get("draft") or "") if may_change(row, papers) else None
+        if c is None or [s.paper.paper_id for s in c["sources"]] != row.get("source_ids"):
+            counts["sources_differ"] += c is not None
             out.append(row)
             continue
         counts["replayed"] += 1
-        before = shown(a, off, row, sources, r.query_vec, verifier)
-        after = shown(a, a.settings, row, sources, r.query_vec, verifier)
-        if before["answer"] != row["answer"]:  # the recorded run's check differed (e.g. the source [1] shortcut)
+        before, after = shown(a, off, row, c, verifier), shown(a, a.settings, row, c, verifier)
+        if before.text != row["answer"] and row.get("replayed") != "check":  # the recorded run's check differed
+            # (e.g. the source [1] shortcut, which the replay does not take)
             counts["drift"] += 1
             print(f"{row['id']}: drift, left as recorded unless a rule changes it")
-        if after["answer"] != before["answer"]:
+        if after.text != before.text:
             counts["changed"] += 1
-            out.append({**row, **after, "replayed": "check"})
-            print(f"{row['id']}: {row['answer'][:160]!r}\n   -> {after['answer'][:160]!r}")
+            out.append({**row, "refused": after.refused, "citations": [x.title for x in after.citations],
+                        "answer": after.text, "flags": [str(f.action) for f in after.flagged], "replayed": "check"})
+            print(f"{row['id']}: {row['answer'][:160]!r}\n   -> {after.text[:160]!r}")
         else:
             out.append(row)
-    if calls.parent.is_dir():
-        calls.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
+    verifier.save(calls)
     path.write_text("".join(json.dumps(r) + "\n" for r in out))
     print(json.dumps(counts), "->", path)
 

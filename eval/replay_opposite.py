@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
 from bench_answers import collection_assistant  # eval/bench_answers.py
-from calibrate_stance_judge import Cached, outcome, replay  # eval/calibrate_stance_judge.py
+from calibrate_stance_judge import Cached, case, outcome, replay  # eval/calibrate_stance_judge.py
 
-from assistant.answer import ask
 from assistant.answer.check import is_yes_no, render_claims
 from assistant.evaluate.questions import load_questions
 
@@ -40,14 +38,10 @@ def main() -> None:
     rows = {r["id"]: r for r in map(json.loads, (REPORTS / f"answers_{args.name}_rows.jsonl").read_text().splitlines())
             if r["system"] == "product"}
     verifier = Cached(a.verifier)
-    if args.cache and args.cache.is_file():
-        verifier.claims, verifier.stances = pickle.loads(args.cache.read_bytes())
-    cases = []
-    for q in load_questions(args.questions):
-        if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and rows.get(q.id, {}).get("draft"):
-            r = ask.retrieve(ask.Question(q.question), a.retriever, a.settings.retrieval.k)
-            cases.append({"id": q.id, "question": q.question, "stance": q.stance, "draft": rows[q.id]["draft"],
-                          "sources": ask.evidence(r, a.judge, a.llm, a.settings), "qvec": r.query_vec})
+    verifier.load(args.cache)
+    cases = [case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance) for q in load_questions(args.questions)
+             if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question)
+             and rows.get(q.id, {}).get("draft")]
     bars = (a.settings.verify.stance_yes, a.settings.verify.stance_no)
     base = a.settings.answer
     results: dict[str, dict[str, tuple[str, str]]] = {}
@@ -64,8 +58,7 @@ def main() -> None:
         results["off" if share > 1 else str(share)] = per
         print(args.name, "off" if share > 1 else share, {k: v for k, v in counts.items() if k != "refused"}, flush=True)
     a.settings.answer = base
-    if args.cache:
-        args.cache.write_bytes(pickle.dumps((verifier.claims, verifier.stances)))
+    verifier.save(args.cache)
     for share, per in results.items():
         for qid, (o, text) in per.items():
             if share != "off" and (o, text) != results["off"][qid]:

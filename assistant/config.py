@@ -135,6 +135,11 @@ class VerifySettings(_Section):
     llm_threshold: float = Field(0.636, ge=0, le=1, description="P(yes) the LLM judge needs: the highest recall at "
                                  "precision >= 0.95 on the sentences the model drafts for dev questions "
                                  "(eval/calibrate_threshold.py); 0.851 is best F0.5 on the adversarial pairs.")
+    llm_named_threshold: float = Field(0.525, ge=0, le=1, description="P(yes) the LLM judge needs for a named "
+                                       "answer: '[1]' to 'Which paper <predicate>?' is checked as '<title> "
+                                       "<predicate>', the asker's words, which the judge reads lower than a source's "
+                                       "own; read by the abstract judge. The highest recall at precision >= 0.95 on "
+                                       "the dev which-questions' sources (eval/calibrate_named.py).")
     in_context: bool = Field(False, description="In answers, the LLM judge reads the answer's own prompt from a copy "
                              "of the answering model's KV cache, so a check costs only the sentence's tokens (needs "
                              "the judge on the answering model's weights, in process). Off by default: it keeps "

@@ -83,11 +83,11 @@ def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, An
 
 
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
-           answers: float = 0.0, answer: AnswerSettings | None = None) -> ask.Verified:
+           answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None) -> ask.Verified:
     """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it."""
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
-                           stance=bars, answers=answers)
+                           stance=bars, answers=answers, named_threshold=named)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v

@@ -1,10 +1,12 @@
 """The claim check replayed on a set's recorded drafts, without the answering model: rows the current check shows
-differently from the same replay with two rules off (verify.answers, answer.claim_specifics) are rewritten.
+differently from the same replay with three rules off (verify.answers, answer.claim_specifics, and
+verify.llm_named_threshold set to the main bar) are rewritten.
 
-Neither rule changes the prompt, so at temperature 0 the model drafts what it drafted; each rule only keeps a
-sentence from being shown. Replayed: the product rows of yes/no questions (the `answers` rule reads only those)
-and rows where a shown sentence names a thing or a measured number its cited source does not contain (the only
-sentences `claim_specifics` can change). A row whose sources are not the ones retrieved now is left alone, as is
+No rule changes the prompt, so at temperature 0 the model drafts what it drafted; each rule only changes which
+sentences are shown. Replayed: the product rows of yes/no questions (the `answers` rule reads only those),
+rows where a shown sentence names a thing or a measured number its cited source does not contain (the only
+sentences `claim_specifics` can change) and rows whose draft names its answer only ("[1]" to "Which paper
+...?", the only sentences the named bar reads). A row whose sources are not the ones retrieved now is left alone, as is
 a refusal made before the model ran. Rewritten rows carry "replayed": "check"; their timings are the original run's.
 Judge calls are cached in the file ANSWERED_CALLS names, shared with eval/calibrate_answered.py.
 
@@ -28,6 +30,7 @@ from assistant.answer import ask
 from assistant.answer import citations as cit
 from assistant.answer.check import is_yes_no, stance_quotes
 from assistant.answer.support import unmentioned
+from assistant.index.chunking import split_sentences
 from assistant.types import Answer, Paper
 
 REPORTS = Path(__file__).parent / "reports"
@@ -39,6 +42,9 @@ def may_change(row: dict[str, Any], papers: dict[str, Paper]) -> bool:
     if is_yes_no(row["question"]):
         return True
     ids = row.get("source_ids") or []
+    titles = {i: papers[pid].title for i, pid in enumerate(ids, 1) if pid in papers}
+    if any(cit.named_answer(x, row["question"], titles) != x for x in split_sentences(row["draft"])):
+        return True
     for s in cit.split_cited(row.get("answer") or ""):
         for n in s.cited:
             if n <= len(ids) and ids[n - 1] in papers:
@@ -51,7 +57,8 @@ def may_change(row: dict[str, Any], papers: dict[str, Paper]) -> bool:
 def shown(a: Assistant, settings: Settings, row: dict[str, Any], c: dict[str, Any], verifier: Cached) -> Answer:
     """The answer the check shows for the row's draft under `settings`, as ask.ask_stream and finalize make it."""
     s = settings.verify
-    v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer)
+    v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer,
+               named=s.llm_named_threshold)
     v.claims += [] if v.refused else stance_quotes(v.claims)
     return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
 
@@ -68,6 +75,7 @@ def main() -> None:
     verifier.load(calls)
     off = a.settings.model_copy(deep=True)
     off.verify.answers, off.answer.claim_specifics = 0.0, False
+    off.verify.llm_named_threshold = off.verify.llm_threshold
     path = REPORTS / f"answers_{args.name}_rows.jsonl"
     rows, counts = read_rows(path), {"replayed": 0, "changed": 0, "sources_differ": 0, "drift": 0}
     out = []

@@ -499,6 +499,36 @@ def test_bare_markers_answering_which_paper_are_names_checked_for_what_the_quest
     assert cit.named_answer("[1] has it.", "Which paper has the mango-fact?") == "[1] has it."
 
 
+class Front(ScriptedVerifier):
+    """A judge with the abstract judge behind it (as the prefix shortcut has): it rejects everything itself."""
+
+    def __init__(self, base: ScriptedVerifier) -> None:
+        super().__init__({})
+        self.base = base
+
+
+def test_a_named_answer_is_read_by_the_abstract_judge_against_its_own_bar():
+    # "[1]" to "Which paper has the guava-fact?" is checked as '"Alpha" has the guava-fact.': the asker's words, which
+    # the judge reads lower than a source's own, so it has its own bar; a drafted sentence keeps the main one
+    base = ScriptedVerifier({("guava-fact", "Alpha"): 0.45})
+
+    def shown(text: str, named: float | None, verifier: ScriptedVerifier = base) -> list[str]:
+        from assistant.answer.ask import Verified, verify
+
+        checker = ClaimChecker("Which paper has the guava-fact?", SOURCES, verifier=verifier, threshold=0.5,
+                               settings=AnswerSettings(), judge=RELEVANCE, question_vec=Q,  # type: ignore[arg-type]
+                               named_threshold=named)
+        return list(verify([text], checker, SOURCES, Verified()))
+
+    assert shown("[1]", 0.4) == ['"Alpha" has the guava-fact [1].']
+    assert shown("[1]", None) == [] and shown("[1]", 0.5) == []  # without its own bar: the main one
+    assert shown("Alpha has the guava-fact [1].", 0.4) == []  # the model's own sentence: the main bar
+    # behind a judge that would reject it (the prefix shortcut's scale), the abstract judge reads the named answer
+    front = Front(base)
+    assert shown("[1]", 0.4, front) == ['"Alpha" has the guava-fact [1].'] and front.calls == []
+    assert shown("[1]", None, front) == []
+
+
 def test_a_sentence_naming_what_its_source_does_not_mention_is_not_stated_by_it():
     """"...including GPT-3 and BERT [1]" of a paper that names no model: the judge (scripted 0.9 here, as the 1.5B
     judge did on a held-out question) reads what the sentence says; what it names must be in the source."""

@@ -246,3 +246,30 @@ def test_to_a_yes_no_question_a_true_sentence_that_does_not_answer_it_is_not_sho
     asked = "Does CoReS outperform the state of the art when the training set is upgraded several times?"
     assert check("CoReS largely outperforms the current state of the art, particularly with multiple upgrades of "
                  "the training set [1].", asked).claim is not None
+
+
+def test_a_paper_named_as_the_whole_answer_is_kept_at_the_named_bar_and_a_wrong_one_is_not(judge, papers):
+    """'[1]' to 'Which paper ...?' is checked as '<title> <the question's predicate>', the asker's words: the judge
+    reads the right paper under the main bar (dev which-question w016, 0.58), over the named bar; a near paper named
+    instead is not shown."""
+    from assistant.answer import citations as cit
+    from assistant.answer.ask import Verified, verify
+    from assistant.answer.check import ClaimChecker
+    from assistant.types import Hit, Source
+
+    s = Settings()
+    question = "Which paper analyzes StyleGAN2's channel-wise style space for disentangled editing?"
+    right = papers["StyleSpace Analysis: Disentangled Controls for StyleGAN Image Generation"]
+    near = papers["DeltaSpace: A Semantic-aligned Feature Space for Flexible Text-guided Image Editing"]
+
+    def shown(paper, named: float | None) -> list[str]:
+        sources = [Source(1, Hit(paper, 0.0, 1, 1, 0.7), [])]
+        checker = ClaimChecker(question, sources, verifier=judge, threshold=s.verify.llm_threshold, settings=s.answer,
+                               named_threshold=named)
+        return list(verify(["[1]"], checker, sources, Verified()))
+
+    assert shown(right, s.verify.llm_named_threshold) == [
+        f'"{right.title}" analyzes StyleGAN2\'s channel-wise style space for disentangled editing [1].']
+    assert shown(right, None) == []  # at the main bar the right paper was refused
+    assert shown(near, s.verify.llm_named_threshold) == []
+    assert cit.named_answer("[1]", question) == "[1] analyzes StyleGAN2's channel-wise style space for disentangled editing."

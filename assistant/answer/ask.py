@@ -174,6 +174,7 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
             out.flags.append(Flag(Action.NAMED, named, reason="the draft named the source(s) only; the question "
                                   "says what they do, and each was checked for it"))
         for s in cit.split_cited(named, titles):
+            s.asked = named != valid
             checked = checker.check(s)
             out.flags += checked.flags
             if checked.claim:
@@ -233,12 +234,13 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         return
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)
+    named = settings.verify.llm_named_threshold if verifier.name == "llm" else None  # on the abstract judge's scale
     verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,
                                                  yes_no=is_yes_no(q.asked))
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
                            stance=(settings.verify.stance_yes, settings.verify.stance_no),
-                           answers=settings.verify.answers)
+                           answers=settings.verify.answers, named_threshold=named)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

@@ -14,6 +14,9 @@ Per sentence:
   (the judge's stance reading, `answers`): a true sentence about another population is no answer;
 - a sentence far from the question (below `relevance_threshold`) may cite only the top source:
   small models pad a lookup answer with on-source but off-topic lines from the others;
+- a named answer ("[1]" to "Which paper X?", made "<title> X" by citations.named_answer) is the asker's words,
+  which the judge reads lower than a source's own: the abstract judge decides it against its own bar
+  (`named_threshold`, calibrated on the dev which-questions);
 - a sentence that names several sources ("[1] and [3] study X") is checked on each of them
   with the sentence about that source alone; when just one of them states it, that sentence
   is shown (citations.each_named);
@@ -214,7 +217,7 @@ class ClaimChecker:
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
                  joint_floor: float | None = None, stance: tuple[float, float] | None = None,
-                 answers: float = 0.0) -> None:
+                 answers: float = 0.0, named_threshold: float | None = None) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -233,15 +236,19 @@ class ClaimChecker:
         self.stance_bars = stance if self.yes_no and reads else None
         self.answers = answers if self.stance_bars else 0.0  # see _unanswered
         self._stances: dict[int, tuple[float, float]] = {}
+        # a named answer ("[1]" to "Which paper X?") is checked as "<title> X": the asker's words, which the
+        # judge reads lower than a source's own; the abstract judge decides it against its own bar
+        self.named_threshold = named_threshold
 
-    def _support(self, claim: str, n: int) -> Support:
+    def _support(self, claim: str, n: int, asked: bool = False) -> Support:
         if (claim, n) not in self._cache:
+            verifier = getattr(self.verifier, "base", self.verifier) if asked else self.verifier
             paper = self.check_against.get(n) or self.sources[n].paper
             missing = self._unmentioned(claim, [self.sources[n].paper])
             if missing and self.joint_floor is None:  # no judge call: it could not pass
                 self._cache[(claim, n)] = Support(0.0, "", passed=False, note=missing)
             else:  # a sentence joining papers may name what each states (_joint reads them together)
-                sup = self.verifier.support([claim], paper)[0]
+                sup = verifier.support([claim], paper)[0]
                 self._cache[(claim, n)] = Support(sup.score, sup.evidence, False, missing) if missing else sup
         return self._cache[(claim, n)]
 
@@ -322,8 +329,9 @@ class ClaimChecker:
             if n not in allowed:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
-            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n)
-            passed = self._passes(sup)
+            asked = sentence.asked and self.named_threshold is not None
+            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, asked)
+            passed = self._passes(sup, self.named_threshold if asked else None)
             negated = self._contradicted(text, claim, n, sup.score) if passed and stance_given else None
             if negated:
                 flags.append(negated)
@@ -399,8 +407,8 @@ class ClaimChecker:
         return Flag(Action.UNANSWERED, text, n, round(said[n], 3),
                     reason=f"the source states it but does not answer the question (P(yes or no) {said[n]:.2f})")
 
-    def _passes(self, sup: Support) -> bool:
-        return sup.passed if sup.passed is not None else sup.score >= self.threshold
+    def _passes(self, sup: Support, bar: float | None = None) -> bool:
+        return sup.passed if sup.passed is not None else sup.score >= (self.threshold if bar is None else bar)
 
     def _bar(self, stance: str) -> float:
         assert self.stance_bars is not None

@@ -248,6 +248,7 @@ class Sentence:
     named: list[int] = field(default_factory=list)  # cited sources the sentence names (name_sources): each must state it
     own: dict[int, str] = field(default_factory=dict)  # n -> what source n must state, where several are named (each_named)
     said: str = ""  # the model's own words: the text before name_sources put titles in ("" = the text)
+    asked: bool = False  # the question's predicate put to the source(s) a draft named only (named_answer)
 
 
 def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentence]:

@@ -87,7 +87,8 @@ def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[flo
     """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it."""
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
-                           stance=bars, answers=answers, named_threshold=named)
+                           stance=bars, answers=answers,
+                           named=(verifier, named) if named is not None else None)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v

@@ -499,14 +499,6 @@ def test_bare_markers_answering_which_paper_are_names_checked_for_what_the_quest
     assert cit.named_answer("[1] has it.", "Which paper has the mango-fact?") == "[1] has it."
 
 
-class Front(ScriptedVerifier):
-    """A judge with the abstract judge behind it (as the prefix shortcut has): it rejects everything itself."""
-
-    def __init__(self, base: ScriptedVerifier) -> None:
-        super().__init__({})
-        self.base = base
-
-
 def test_a_named_answer_is_read_by_the_abstract_judge_against_its_own_bar():
     # "[1]" to "Which paper has the guava-fact?" is checked as '"Alpha" has the guava-fact.': the asker's words, which
     # the judge reads lower than a source's own, so it has its own bar; a drafted sentence keeps the main one
@@ -517,14 +509,14 @@ def test_a_named_answer_is_read_by_the_abstract_judge_against_its_own_bar():
 
         checker = ClaimChecker("Which paper has the guava-fact?", SOURCES, verifier=verifier, threshold=0.5,
                                settings=AnswerSettings(), judge=RELEVANCE, question_vec=Q,  # type: ignore[arg-type]
-                               named_threshold=named)
+                               named=(base, named) if named is not None else None)
         return list(verify([text], checker, SOURCES, Verified()))
 
     assert shown("[1]", 0.4) == ['"Alpha" has the guava-fact [1].']
     assert shown("[1]", None) == [] and shown("[1]", 0.5) == []  # without its own bar: the main one
     assert shown("Alpha has the guava-fact [1].", 0.4) == []  # the model's own sentence: the main bar
-    # behind a judge that would reject it (the prefix shortcut's scale), the abstract judge reads the named answer
-    front = Front(base)
+    # the answer's judge may be another (the prefix shortcut, rejecting here): the named answer's judge reads it
+    front = ScriptedVerifier({})
     assert shown("[1]", 0.4, front) == ['"Alpha" has the guava-fact [1].'] and front.calls == []
     assert shown("[1]", None, front) == []
 

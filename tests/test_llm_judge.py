@@ -265,7 +265,7 @@ def test_a_paper_named_as_the_whole_answer_is_kept_at_the_named_bar_and_a_wrong_
     def shown(paper, named: float | None) -> list[str]:
         sources = [Source(1, Hit(paper, 0.0, 1, 1, 0.7), [])]
         checker = ClaimChecker(question, sources, verifier=judge, threshold=s.verify.llm_threshold, settings=s.answer,
-                               named_threshold=named)
+                               named=(judge, named) if named is not None else None)
         return list(verify(["[1]"], checker, sources, Verified()))
 
     assert shown(right, s.verify.llm_named_threshold) == [

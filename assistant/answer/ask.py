@@ -234,13 +234,14 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         return
     t_gen = time.perf_counter()
     messages = draft_messages(q, sources)
-    named = settings.verify.llm_named_threshold if verifier.name == "llm" else None  # on the abstract judge's scale
+    # named answers: the abstract judge, before judge_in_context puts a shortcut in front of it, and its own bar
+    named = (verifier, settings.verify.llm_named_threshold) if verifier.name == "llm" else None
     verifier, threshold, keep = judge_in_context(verifier, threshold, llm, settings, messages, sources,
                                                  yes_no=is_yes_no(q.asked))
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
                            stance=(settings.verify.stance_yes, settings.verify.stance_no),
-                           answers=settings.verify.answers, named_threshold=named)
+                           answers=settings.verify.answers, named=named)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

@@ -16,7 +16,7 @@ Per sentence:
   small models pad a lookup answer with on-source but off-topic lines from the others;
 - a named answer ("[1]" to "Which paper X?", made "<title> X" by citations.named_answer) is the asker's words,
   which the judge reads lower than a source's own: the abstract judge decides it against its own bar
-  (`named_threshold`, calibrated on the dev which-questions);
+  (`named`: that judge and bar, calibrated on the dev which-questions);
 - a sentence that names several sources ("[1] and [3] study X") is checked on each of them
   with the sentence about that source alone; when just one of them states it, that sentence
   is shown (citations.each_named);
@@ -217,7 +217,7 @@ class ClaimChecker:
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
                  joint_floor: float | None = None, stance: tuple[float, float] | None = None,
-                 answers: float = 0.0, named_threshold: float | None = None) -> None:
+                 answers: float = 0.0, named: tuple[Verifier, float] | None = None) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -237,12 +237,12 @@ class ClaimChecker:
         self.answers = answers if self.stance_bars else 0.0  # see _unanswered
         self._stances: dict[int, tuple[float, float]] = {}
         # a named answer ("[1]" to "Which paper X?") is checked as "<title> X": the asker's words, which the
-        # judge reads lower than a source's own; the abstract judge decides it against its own bar
-        self.named_threshold = named_threshold
+        # judge reads lower than a source's own; `named` is the judge (the abstract one) and bar that decide it
+        self.named = named
 
     def _support(self, claim: str, n: int, asked: bool = False) -> Support:
         if (claim, n) not in self._cache:
-            verifier = getattr(self.verifier, "base", self.verifier) if asked else self.verifier
+            verifier = self.named[0] if asked and self.named else self.verifier
             paper = self.check_against.get(n) or self.sources[n].paper
             missing = self._unmentioned(claim, [self.sources[n].paper])
             if missing and self.joint_floor is None:  # no judge call: it could not pass
@@ -329,9 +329,9 @@ class ClaimChecker:
             if n not in allowed:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
-            asked = sentence.asked and self.named_threshold is not None
+            asked = sentence.asked and self.named is not None
             sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, asked)
-            passed = self._passes(sup, self.named_threshold if asked else None)
+            passed = self._passes(sup, self.named[1] if asked and self.named else None)
             negated = self._contradicted(text, claim, n, sup.score) if passed and stance_given else None
             if negated:
                 flags.append(negated)

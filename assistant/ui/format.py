@@ -61,7 +61,7 @@ def answer_html(a: Answer) -> str:
         if f.action == Action.CONTRADICTED:
             notes.append(f"[{f.n}] removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.DROPPED:
-            why = f" ({html.escape(f.reason)})" if f.reason.startswith("the source does not mention") else ""
+            why = f" ({html.escape(f.reason)})" if f.reason else ""  # a rule's reason, or the stance readings
             notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”{why}")
         elif f.action == Action.UNANSWERED:
             notes.append(f"removed “{html.escape(f.sentence)}”: [{f.n}] states it but does not answer the question")

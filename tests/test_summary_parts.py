@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answer.summarize import DraftCache, parse_theme, quote
+from assistant.answer.summarize import DraftCache, first_sentence, parse_theme, quote
 from assistant.answer.themes import group
 from assistant.types import Hit, Paper, Source
 
@@ -25,6 +25,20 @@ def test_a_heading_glued_to_its_sentence_is_split_and_never_a_claim():
     assert parse_theme("## Name: Scans\n\nFinding: They scan images in four directions [3].\nMore text [4].") == \
         ("Scans", "They scan images in four directions [3]. More text [4].")
     assert parse_theme("just prose without fields") == ("", "")
+
+
+def test_the_closing_line_stops_at_its_first_sentence_and_reads_no_further():
+    read = []
+
+    def pieces():  # the model's stream: what is never asked for is never generated
+        for piece in ["Both themes use SAEs [1]", "[3]. The first", " also probes [2].", " And more [4]."]:
+            read.append(piece)
+            yield piece
+
+    assert first_sentence(pieces()) == "Both themes use SAEs [1][3]."
+    assert len(read) == 2  # the second sentence had begun: the first was whole, and the rest was not generated
+    assert first_sentence(["One sentence only [2]."]) == "One sentence only [2]."
+    assert first_sentence([]) == ""
 
 
 def test_the_draft_cache_survives_a_restart_and_a_torn_line(tmp_path):

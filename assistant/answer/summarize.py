@@ -9,8 +9,8 @@
    one for every paper first, then second ones while `evidence_tokens` allows.
 3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py).
 4. One call: the model names each theme and writes one or two sentences per theme, citing
-   several papers where they share a finding, then one sentence across themes. The draft is
-   cached per topic, key sentences, model and prompt.
+   several papers where they share a finding, then one sentence across themes (generation stops at
+   its end). The draft is cached per topic, key sentences, model and prompt.
 5. Check: headings are headings; every sentence is verified against the key sentences of the
    papers it cites (the text the model saw); an unsupported sentence is removed, not the
    summary. A paper no kept sentence cites is quoted verbatim under its theme, so every
@@ -20,12 +20,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,22 @@ def key_sentences(hits: list[Hit], judge: EmbeddingJudge, qvec: np.ndarray, *, b
     return [sorted(k, key=o.index) for k, o in zip(keep, order, strict=True)]
 
 
+def first_sentence(pieces: Iterable[str]) -> str:
+    """The text up to its first whole sentence (with the markers that close it): read no further.
+
+    The closing line is asked for one sentence, and the model often writes three or four, mostly saying a theme's
+    finding again: each costs generated tokens and a judge read per paper it cites.
+
+    >>> first_sentence(iter(["They differ [1]", "[2]. Both use", " SAEs [3]."]))
+    'They differ [1][2].'
+    """
+    stream = cit.SentenceStream()
+    for piece in pieces:
+        if done := stream.feed(piece):
+            return done[0]
+    return stream.flush()
+
+
 def papers_block(sources: list[Source]) -> str:
     return "\n".join(f"[{s.n}] {s.paper.title}: {' '.join(s.evidence)}" for s in sources)
 
@@ -256,12 +273,16 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
                 shown.append(result.claim)
         return out
 
-    def write(prompt: str, key: str, **values: str) -> str:
+    def write(prompt: str, key: str, one_sentence: bool = False, **values: str) -> str:
         if (text := cache.get(key)) is None:
-            text = complete(llm, [{"role": "user", "content": render(prompt, **values)}],
-                            max_tokens=s.max_tokens, temperature=0.0)
+            messages = [{"role": "user", "content": render(prompt, **values)}]
+            if one_sentence:  # closing the stream stops the model at the sentence's end
+                with contextlib.closing(llm.stream(messages, max_tokens=s.max_tokens, temperature=0.0)) as pieces:
+                    text = first_sentence(pieces)
+            else:
+                text = complete(llm, messages, max_tokens=s.max_tokens, temperature=0.0)
             cache.put(key, text)
-        return text
+        return first_sentence([text]) if one_sentence else text  # drafts cached before the cut was made
 
     themes: list[Theme] = []
     draft_s = 0.0
@@ -279,7 +300,7 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
         said = "\n".join(f"{t.name}: {render_claims(t.claims) or '(papers ' + ', '.join(map(str, t.papers)) + ')'}"
                          for t in themes)
         t = time.perf_counter()
-        text = write(CLOSING, DraftCache.key(CLOSING, topic, said, model), topic=topic, themes=said)
+        text = write(CLOSING, DraftCache.key(CLOSING, topic, said, model), one_sentence=True, topic=topic, themes=said)
         draft_s += time.perf_counter() - t
         closing = checked(text)
     said_n = {n for t in themes for c in t.claims for n in c.cited} | {n for c in closing for n in c.cited}

@@ -58,8 +58,8 @@ def main() -> None:
     v.load(args.cache)
     rows = {r["id"]: r for r in read_rows(REPORTS / f"answers_{args.name}_rows.jsonl") if r["system"] == "product"}
 
-    def check(question: str, draft: str) -> ask.Verified:
-        return replay(a, case(a, question, draft), v, (s.stance_yes, s.stance_no), answers=s.answers,
+    def check(c: dict, draft: str) -> ask.Verified:  # c: the question's case (sources retrieved once)
+        return replay(a, {**c, "draft": draft}, v, (s.stance_yes, s.stance_no), answers=s.answers,
                       named=s.llm_named_threshold)
 
     tally: Counter[tuple[str | None, str | None, str | None]] = Counter()
@@ -69,15 +69,15 @@ def main() -> None:
         if not is_yes_no(q.question) or not first or statement(first[0]) == first[0]:
             continue
         with turn():
-            if check(q.question, first[0]).claims:
+            c = case(a, q.question, draft)
+            if check(c, first[0]).claims:
                 continue  # the opening stance was shown: nothing to redraft
             other = "no" if stance_of(first[0]) == "yes" else "yes"
-            sources = case(a, q.question, draft)["sources"]
             bias = {other.capitalize(): 100.0, ("Yes" if other == "no" else "No"): -100.0}
-            with closing(a.llm.stream(ask.draft_messages(ask.Question(q.question), sources), temperature=0.0,
+            with closing(a.llm.stream(ask.draft_messages(ask.Question(q.question), c["sources"]), temperature=0.0,
                                       max_tokens=a.settings.llm.max_tokens, first_bias=bias)) as pieces:
                 redraft = "".join(pieces)
-            old, new = check(q.question, draft), check(q.question, redraft)
+            old, new = check(c, draft), check(c, redraft)
         said_old = stance(render_claims(old.claims)) if old.claims else None
         took = bool(new.claims) and stance(render_claims(new.claims[:1])) == other
         gold = q.stance if q.kind != "unanswerable" else None

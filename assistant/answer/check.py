@@ -240,9 +240,9 @@ class ClaimChecker:
         # judge reads lower than a source's own; `named` is the judge (the abstract one) and bar that decide it
         self.named = named
 
-    def _support(self, claim: str, n: int, asked: bool = False) -> Support:
+    def _support(self, claim: str, n: int, verifier: Verifier | None = None) -> Support:
         if (claim, n) not in self._cache:
-            verifier = self.named[0] if asked and self.named else self.verifier
+            verifier = verifier or self.verifier
             paper = self.check_against.get(n) or self.sources[n].paper
             missing = self._unmentioned(claim, [self.sources[n].paper])
             if missing and self.joint_floor is None:  # no judge call: it could not pass
@@ -329,9 +329,9 @@ class ClaimChecker:
             if n not in allowed:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
-            asked = sentence.asked and self.named is not None
-            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, asked)
-            passed = self._passes(sup, self.named[1] if asked and self.named else None)
+            judge, bar = self.named if sentence.asked and self.named else (None, None)
+            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, judge)
+            passed = self._passes(sup, bar)
             negated = self._contradicted(text, claim, n, sup.score) if passed and stance_given else None
             if negated:
                 flags.append(negated)

@@ -181,8 +181,8 @@ class SummarySettings(_Section):
     pool: int = Field(30, ge=5, description="Papers retrieved before the relevance bar.")
     min_similarity: float = Field(0.56, description="Topic similarity (mean of a paper's two sentences closest to "
                                   "the topic) the best paper needs for the topic to be in the collection at all.")
-    margin: float = Field(0.36, description="Papers whose relevance is at most this far below the best paper's are on "
-                          "the topic.")
+    lift: float = Field(0.22, description="Papers whose relevance is at least this much above the background (the "
+                        "median relevance of the retrieved papers after the first third) are on the topic.")
     lexical_weight: float = Field(0.4, ge=0, description="A paper's relevance is its topic similarity plus this "
                                   "times its BM25 score over the topic's best (eval/calibrate_summary.py, dev topics).")
     evidence_tokens: int = Field(500, ge=50, description="Token budget for the papers' key sentences in the prompt.")

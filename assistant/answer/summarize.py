@@ -3,8 +3,9 @@
 1. Relevance: each retrieved paper's topic similarity is the mean of its two abstract
    sentences (title included) closest to the topic; its relevance adds `lexical_weight` times
    its BM25 score over the topic's best. When no paper's similarity reaches `min_similarity`
-   the collection lacks the topic; else the papers whose relevance is within `margin` of the
-   best are on it (all three calibrated on the dev topics: eval/calibrate_summary.py).
+   the collection lacks the topic; else the papers whose relevance stands `lift` above the
+   background (the median of the retrieved papers after the first third) are on it (all three
+   calibrated on the dev topics: eval/calibrate_summary.py).
 2. Key sentences, no model: each paper's sentences closest to the topic, verbatim, the best
    one for every paper first, then second ones while `evidence_tokens` allows.
 3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py).
@@ -125,19 +126,28 @@ def lexical_share(topic: str, retriever: Retriever) -> dict[str, float]:
     return normalised(best_per_key([(pid, score) for pid, _, _, score in rows]), "max")
 
 
-def on_topic(scores: list[tuple[float, float]], *, min_similarity: float, margin: float) -> list[int]:
+def on_topic(scores: list[tuple[float, float]], *, min_similarity: float, lift: float) -> list[int]:
     """Indices of the (topic similarity, relevance) pairs on the topic, in order: none when no paper's similarity
-    reaches `min_similarity` (the collection lacks the topic), else those within `margin` of the best relevance.
+    reaches `min_similarity` (the collection lacks the topic), else the best paper and every paper whose relevance is
+    at least `lift` above the background: the median relevance of the retrieved papers after the first third, most
+    of which are not on the topic. A bar near the best paper's admits nearly every retrieved paper on a broad topic,
+    where the best stands out little; the background says how high an off-topic paper scores for this topic.
 
-    >>> on_topic([(0.7, 0.9), (0.3, 0.85), (0.6, 0.6)], min_similarity=0.5, margin=0.1)
+    >>> on_topic([(0.7, 0.9), (0.3, 0.85), (0.6, 0.6), (0.5, 0.5), (0.5, 0.45), (0.4, 0.4)],
+    ...          min_similarity=0.5, lift=0.3)
     [0, 1]
-    >>> on_topic([(0.45, 0.9), (0.3, 0.85)], min_similarity=0.5, margin=0.1)
+    >>> on_topic([(0.8, 0.8), (0.7, 0.78), (0.7, 0.77), (0.7, 0.76), (0.6, 0.75), (0.6, 0.74)],
+    ...          min_similarity=0.5, lift=0.1)  # a broad topic: nothing stands out but the best
+    [0]
+    >>> on_topic([(0.45, 0.9), (0.3, 0.85)], min_similarity=0.5, lift=0.3)
     []
     """
     if max((sim for sim, _ in scores), default=0.0) < min_similarity:
         return []
-    best = max(rel for _, rel in scores)
-    return [i for i, (_, rel) in enumerate(scores) if rel >= best - margin]
+    rels = sorted((rel for _, rel in scores), reverse=True)
+    tail = rels[max(1, len(rels) // 3):]
+    bar = min(rels[0], float(np.median(tail)) + lift) if tail else rels[0]
+    return [i for i, (_, rel) in enumerate(scores) if rel >= bar]
 
 
 def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec: np.ndarray, s: SummarySettings,
@@ -150,7 +160,7 @@ def select_papers(topic: str, retriever: Retriever, judge: EmbeddingJudge, qvec:
     score = {pid: v + s.lexical_weight * bm25.get(pid, 0.0) for pid, v in sim.items()}
     ranked = sorted(hits, key=lambda h: -score[h.paper.paper_id])
     keep = on_topic([(sim[h.paper.paper_id], score[h.paper.paper_id]) for h in ranked],
-                    min_similarity=s.min_similarity, margin=s.margin)
+                    min_similarity=s.min_similarity, lift=s.lift)
     relevant = [ranked[i] for i in keep]
     cap = max_papers or s.max_papers
     return relevant[:cap], relevant[cap:], ranked

@@ -55,8 +55,9 @@ def main() -> None:
         bm25 = lexical_share(t["topic"], a.retriever)
         scored.append((t, [(topic_similarity(a.judge, h.paper, qvec), bm25.get(h.paper.paper_id, 0.0), h.paper.title)
                            for h in hits]))
-    lift = fit(scored, "lift", LIFTS, lambda sc, floor, x: on_topic(sc, min_similarity=floor, lift=x), s.max_papers)
-    margin = fit(scored, "margin", MARGINS, lambda sc, floor, x: near_best(sc, floor, x), s.max_papers)
+    lift = fit(scored, "lift", LIFTS, lambda sc, floor, x: on_topic(sc, min_similarity=floor, lift=x), s.max_papers,
+               stricter=1)  # a larger lift picks fewer papers
+    margin = fit(scored, "margin", MARGINS, near_best, s.max_papers, stricter=-1)  # a smaller margin does
     pick = lift["pick"]
     pairs = [(sim, bm, title in t["gold"]) for t, papers in scored if t["gold"] for sim, bm, title in papers]
     aucs = {f"weight {w}": round(auc([(sim + w * bm, g) for sim, bm, g in pairs]), 3) for w in WEIGHTS}
@@ -81,10 +82,11 @@ def near_best(scores: list[tuple[float, float]], floor: float, margin: float) ->
     return [i for i, (_, rel) in enumerate(scores) if rel >= best - margin]
 
 
-def fit(scored: list[Any], name: str, bars: list[float], rule: Callable[..., list[int]], cap: int) -> dict[str, Any]:
+def fit(scored: list[Any], name: str, bars: list[float], rule: Callable[..., list[int]], cap: int, *,
+        stricter: int) -> dict[str, Any]:
     """The (weight, floor, bar) with the best F1 of the chosen papers against gold, pooled over the dev topics,
-    among those under which no absent topic chooses a paper; ties go to the stricter bar, then the smaller weight."""
-    stricter = 1 if name == "lift" else -1
+    among those under which no absent topic chooses a paper; ties go to the stricter bar (`stricter`: +1 when a
+    larger bar picks fewer papers, -1 when a smaller one does), then the smaller weight."""
     table = []
     for weight in WEIGHTS:
         for floor in FLOORS:
@@ -110,6 +112,7 @@ def fit(scored: list[Any], name: str, bars: list[float], rule: Callable[..., lis
     best_per_weight = {f"weight {w}": max((r for r in ok if r["weight"] == w),
                                           key=lambda r: (r["f1"], stricter * r["bar"])) for w in WEIGHTS}
     return {"rule": name, "pick": pick, "best_per_weight": best_per_weight}
+
 
 if __name__ == "__main__":
     main()

@@ -140,6 +140,11 @@ class VerifySettings(_Section):
                                        "<predicate>', the asker's words, which the judge reads lower than a source's "
                                        "own; read by the abstract judge. The highest recall at precision >= 0.95 on "
                                        "the dev which-questions' sources (eval/calibrate_named.py).")
+    read_shown: bool = Field(True, description="In answers, a sentence is checked against what its source showed the "
+                             "model (title and evidence sentences), not the whole abstract: the model can only have "
+                             "read those, and the judge reads fewer tokens. A sentence naming its source ('[3] trains "
+                             "...', a named answer) and the stance readings are the asker's words and read the whole "
+                             "abstract (eval/replay_shown.py). Summaries always check against their key sentences.")
     in_context: bool = Field(False, description="In answers, the LLM judge reads the answer's own prompt from a copy "
                              "of the answering model's KV cache, so a check costs only the sentence's tokens (needs "
                              "the judge on the answering model's weights, in process). Off by default: it keeps "

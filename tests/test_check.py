@@ -578,3 +578,30 @@ def test_to_a_yes_no_question_a_sentence_from_a_source_that_does_not_answer_it_i
     checker = ClaimChecker("Where does the kiwi-fact hold?", SOURCES, verifier=verifier, threshold=0.5,
                            settings=AnswerSettings(), stance=(0.7, 0.45), answers=0.5)
     assert checker.check(cit.split_cited("The kiwi-fact holds in summer [1].")[0]).claim is not None
+
+
+class ReadingVerifier:
+    """Records the text each check read."""
+
+    name = "reading"
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def support(self, claims: list[str], paper: Paper) -> list[Support]:
+        self.read += [paper.abstract] * len(claims)
+        return [Support(0.9, paper.abstract) for _ in claims]
+
+
+def test_a_sentence_is_read_against_what_its_source_showed_and_a_sentence_naming_it_against_the_whole_abstract():
+    from assistant.answer.evidence import as_shown
+
+    whole = "Alpha studies kiwis. Alpha finds kiwi-fact holds. Alpha trains on mangoes."
+    sources = [Source(1, hit("Alpha", 0.7, whole), ["Alpha finds kiwi-fact holds."])]
+    v = ReadingVerifier()
+    checker = ClaimChecker("What does Alpha find?", sources, verifier=v, threshold=0.5, settings=AnswerSettings(),
+                           check_against=as_shown(sources), whole_named=True)  # type: ignore[arg-type]
+    titles = {1: "Alpha"}
+    for s in cit.split_cited("Kiwi-fact holds in the study [1]. [1] trains on mangoes.", titles):
+        assert checker.check(s).claim is not None
+    assert v.read == ["Alpha finds kiwi-fact holds.", whole]

@@ -26,9 +26,10 @@ def test_lookup_cites_the_right_paper(answering):
     assert not a.refused, a.draft
     assert "Mapping Natural Language Commands to Web Elements" in [c.title for c in a.citations]
     papers = {s.n: s.paper for s in a.sources}
-    for claim in a.claims:  # every shown sentence rests on its cited paper's own sentences (one per line), not on all of it
+    shown = {s.n: " ".join(s.evidence) for s in a.sources}
+    for claim in a.claims:  # every shown sentence rests on sentences its cited paper showed the model (one per line)
         for n, evidence in claim.evidence.items():
-            assert all(part in papers[n].abstract for part in evidence.split("\n")), (claim, evidence)
+            assert all(part in shown[n] for part in evidence.split("\n")), (claim, evidence, shown[n])
             assert len(evidence) < len(papers[n].abstract), (claim, evidence)
     assert a.timings["ttft_ms"] <= a.timings["first_sentence_ms"] <= a.timings["total_ms"]
     assert a.usage["completion_tokens"] > 0

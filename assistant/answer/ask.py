@@ -22,7 +22,7 @@ import numpy as np
 
 from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, citations_of, is_yes_no, render_claims, stance_quotes
-from assistant.answer.evidence import format_sources, relevant, select_evidence
+from assistant.answer.evidence import as_shown, format_sources, relevant, select_evidence
 from assistant.answer.prompts import render
 from assistant.answer.support import EmbeddingJudge, content_words, unmentioned
 from assistant.config import Settings
@@ -241,7 +241,9 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     checker = ClaimChecker(q.asked, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, question_vec=r.query_vec,
                            stance=(settings.verify.stance_yes, settings.verify.stance_no),
-                           answers=settings.verify.answers, named=named)
+                           answers=settings.verify.answers, named=named,
+                           check_against=as_shown(sources) if settings.verify.read_shown else None,
+                           whole_named=True)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

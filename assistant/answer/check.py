@@ -8,7 +8,8 @@ Per sentence:
   to a yes/no question, "Yes, <the question>" states the stance: its statement is checked, and it is
   shown as "Yes [1]." (an answer of bare stances quotes the source sentences they rest on);
 - each cited source is asked, through the verifier, whether it states the sentence (a leading
-  "Yes,"/"No," is the stance, checked through the statement that follows it); a source whose text
+  "Yes,"/"No," is the stance, checked through the statement that follows it), reading what the source
+  showed the model where the caller gives it (`check_against`: title and evidence sentences); a source whose text
   lacks a name or a measured number the sentence uses does not state it, whatever the verifier says;
 - to a yes/no question, a sentence is shown only when a source backing it answers the question
   (the judge's stance reading, `answers`): a true sentence about another population is no answer;
@@ -16,7 +17,8 @@ Per sentence:
   small models pad a lookup answer with on-source but off-topic lines from the others;
 - a named answer ("[1]" to "Which paper X?", made "<title> X" by citations.named_answer) is the asker's words,
   which the judge reads lower than a source's own: the abstract judge decides it against its own bar
-  (`named`: that judge and bar, calibrated on the dev which-questions);
+  (`named`: that judge and bar, calibrated on the dev which-questions); a sentence that names its source
+  ("[3] trains ...", a named answer) says which paper does what, and is read against the whole abstract;
 - a sentence that names several sources ("[1] and [3] study X") is checked on each of them
   with the sentence about that source alone; when just one of them states it, that sentence
   is shown (citations.each_named);
@@ -217,7 +219,7 @@ class ClaimChecker:
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
                  joint_floor: float | None = None, stance: tuple[float, float] | None = None,
-                 answers: float = 0.0, named: tuple[Verifier, float] | None = None) -> None:
+                 answers: float = 0.0, named: tuple[Verifier, float] | None = None, whole_named: bool = False) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -230,6 +232,7 @@ class ClaimChecker:
         self.check_against = check_against or {}  # n -> the text the verifier reads instead of the whole abstract
         self.joint_floor = joint_floor  # None: no joint check (answers); else see _joint
         self._cache: dict[tuple[str, int], Support] = {}
+        self._whole: dict[tuple[str, int], Support] = {}  # read from whole abstracts (the asker's words)
         # the bars a "Yes, <the question>" and a "No, <the question negated>" must clear, where the verifier
         # can read a source's answer to the question
         reads = isinstance(verifier, StanceJudge) and verifier.reads_stance
@@ -239,18 +242,22 @@ class ClaimChecker:
         # a named answer ("[1]" to "Which paper X?") is checked as "<title> X": the asker's words, which the
         # judge reads lower than a source's own; `named` is the judge (the abstract one) and bar that decide it
         self.named = named
+        self.whole_named = whole_named  # a sentence naming its source is read against the whole abstract
 
-    def _support(self, claim: str, n: int, verifier: Verifier | None = None) -> Support:
-        if (claim, n) not in self._cache:
+    def _support(self, claim: str, n: int, verifier: Verifier | None = None, whole: bool = False) -> Support:
+        """Does source n state the claim? Read from the text it showed the model (`check_against`), or from its
+        whole abstract (`whole`: a sentence naming the paper says which paper it is, often in the asker's words)."""
+        cache = self._whole if whole else self._cache
+        if (claim, n) not in cache:
             verifier = verifier or self.verifier
-            paper = self.check_against.get(n) or self.sources[n].paper
+            paper = self.sources[n].paper if whole else self.check_against.get(n) or self.sources[n].paper
             missing = self._unmentioned(claim, [self.sources[n].paper])
             if missing and self.joint_floor is None:  # no judge call: it could not pass
-                self._cache[(claim, n)] = Support(0.0, "", passed=False, note=missing)
+                cache[(claim, n)] = Support(0.0, "", passed=False, note=missing)
             else:  # a sentence joining papers may name what each states (_joint reads them together)
                 sup = verifier.support([claim], paper)[0]
-                self._cache[(claim, n)] = Support(sup.score, sup.evidence, False, missing) if missing else sup
-        return self._cache[(claim, n)]
+                cache[(claim, n)] = Support(sup.score, sup.evidence, False, missing) if missing else sup
+        return cache[(claim, n)]
 
     def _unmentioned(self, claim: str, papers: list[Paper]) -> str:
         """The names and measured numbers of a claim that the papers' text does not contain ("including GPT-3,
@@ -271,9 +278,10 @@ class ClaimChecker:
         return self.verifier.support([claim], together)[0]
 
     def _stance(self, n: int) -> tuple[float, float]:
-        """P(yes), P(no): the judge's reading of source n's answer to the yes/no question."""
+        """P(yes), P(no): the judge's reading of source n's answer to the yes/no question, from its whole abstract
+        (the question is the asker's words, about the paper; the stance bars were calibrated so)."""
         if n not in self._stances:
-            paper = self.check_against.get(n) or self.sources[n].paper
+            paper = self.sources[n].paper
             self._stances[n] = cast(StanceJudge, self.verifier).stance(self.question, paper)
         return self._stances[n]
 
@@ -330,7 +338,9 @@ class ClaimChecker:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
             judge, bar = self.named if sentence.asked and self.named else (None, None)
-            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, judge)
+            # a sentence naming its source ("[3] trains ...", a named answer) says which paper does what: read whole
+            sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, judge,
+                                whole=bar is not None or (self.whole_named and n in sentence.named))
             passed = self._passes(sup, bar)
             negated = self._contradicted(text, claim, n, sup.score) if passed and stance_given else None
             if negated:
@@ -339,7 +349,7 @@ class ClaimChecker:
                 kept[n] = sup
             else:
                 flags.append(Flag(Action.DROPPED, text, n, round(sup.score, 3), reason=sup.note))
-        tried = [n for n in sentence.cited if (claim, n) in self._cache]
+        tried = [n for n in sentence.cited if (claim, n) in self._cache]  # joint: summaries, which read key sentences
         if self.joint_floor is not None and len(tried) >= 2 and not kept:
             # a sentence joining several papers, none of which states it alone: each must state part of it (its
             # own score over the floor) and all of them together must state it. When one paper states it alone,
@@ -389,7 +399,7 @@ class ClaimChecker:
         findings ("X cut kidney events, but did not lower mortality") as backing "Yes, X lowers mortality"."""
         if not self.stance_bars or stance_of(text) != "yes":
             return None
-        paper = self.check_against.get(n) or self.sources[n].paper
+        paper = self.sources[n].paper  # a negated finding anywhere in the abstract
         if other := opposite_clause(claim, paper, self.settings.opposite_share):
             return Flag(Action.CONTRADICTED, text, n, round(score, 3), reason=f"the source says \u201c{other}\u201d")
         return None
@@ -435,7 +445,7 @@ class ClaimChecker:
             flags.append(Flag(Action.ATTRIBUTED, text, numbers[0], reason="the stance cited no source"))
         kept: dict[int, Support] = {}
         for n in numbers:
-            sup = self._support(claim, n)
+            sup = self._support(claim, n, whole=True)  # the question restated: the asker's words, as _stance reads it
             score = self._stance_mean(stance, sup.score, n)
             passed = score >= self._bar(stance)
             negated = self._contradicted(text, claim, n, score) if passed else None

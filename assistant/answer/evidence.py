@@ -12,11 +12,12 @@ was left out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from assistant.answer.support import EmbeddingJudge
-from assistant.types import Hit, Source
+from assistant.types import Hit, Paper, Source
 
 
 def format_source(n: int, title: str, sentences: list[str]) -> str:
@@ -25,6 +26,12 @@ def format_source(n: int, title: str, sentences: list[str]) -> str:
 
 def format_sources(sources: list[Source]) -> str:
     return "\n".join(format_source(s.n, s.paper.title, s.evidence) for s in sources)
+
+
+def as_shown(sources: list[Source]) -> dict[int, Paper]:
+    """Each source as the model read it: its title and evidence sentences, for the claim check to read instead of
+    the whole abstract (a sentence the model wrote can only rest on what it was shown)."""
+    return {s.n: replace(s.paper, abstract=" ".join(s.evidence)) for s in sources}
 
 
 def near_best(hits: list[Hit], margin: float, floor: float = 0.0) -> list[Hit]:

@@ -28,7 +28,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ import numpy as np
 
 from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, citations_of, render_claims, repeats
+from assistant.answer.evidence import as_shown
 from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.answer.themes import group
@@ -261,8 +262,7 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
     checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, drop_restatements=False, joint_floor=s.joint_floor,
-                           check_against={src.n: replace(src.paper, abstract=" ".join(src.evidence))
-                                          for src in sources})
+                           check_against=as_shown(sources))
     flagged: list[Flag] = []
 
     shown: list[Claim] = []  # the model's sentences shown so far: none is said twice

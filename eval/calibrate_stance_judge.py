@@ -32,6 +32,7 @@ from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer import citations as cit
 from assistant.answer.check import ClaimChecker, implied_stance, is_yes_no, render_claims, stance_mean, stance_of, statement
+from assistant.answer.evidence import as_shown
 from assistant.config import AnswerSettings
 from assistant.evaluate.claims import stance
 from assistant.evaluate.questions import load_questions
@@ -48,16 +49,16 @@ class Cached:
 
     def __init__(self, verifier: Any) -> None:
         self.verifier, self.name = verifier, verifier.name
-        self.claims: dict[tuple[str, str], Support] = {}
+        self.claims: dict[tuple[str, str, str], Support] = {}
         self.stances: dict[tuple[str, str], tuple[float, float]] = {}
         self.two_way = False  # read P(yes) and P(no) against each other only, ignoring "unknown" (for comparison)
         self.reads_stance = verifier.reads_stance
 
     def support(self, claims: list[str], paper: Paper) -> list[Support]:
-        for c in claims:
-            if (c, paper.paper_id) not in self.claims:
-                self.claims[(c, paper.paper_id)] = self.verifier.support([c], paper)[0]
-        return [self.claims[(c, paper.paper_id)] for c in claims]
+        for c in claims:  # by the text read too: the check reads a paper's shown text or its whole abstract
+            if (c, paper.paper_id, paper.abstract) not in self.claims:
+                self.claims[(c, paper.paper_id, paper.abstract)] = self.verifier.support([c], paper)[0]
+        return [self.claims[(c, paper.paper_id, paper.abstract)] for c in claims]
 
     def stance(self, question: str, paper: Paper) -> tuple[float, float]:
         if (question, paper.paper_id) not in self.stances:
@@ -83,12 +84,16 @@ def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, An
 
 
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
-           answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None) -> ask.Verified:
-    """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it."""
+           answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None,
+           read_shown: bool | None = None) -> ask.Verified:
+    """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it (reading what each source
+    showed the model where `read_shown`, by default the assistant's `verify.read_shown`)."""
+    shown = a.settings.verify.read_shown if read_shown is None else read_shown
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
                            stance=bars, answers=answers,
-                           named=(verifier, named) if named is not None else None)
+                           named=(verifier, named) if named is not None else None,
+                           check_against=as_shown(case["sources"]) if shown else None, whole_named=True)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     return v
@@ -133,7 +138,7 @@ def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> di
             implied = implied_stance(statement(claim.text), c["question"])
             if implied and claim.text != statement(claim.text):  # on an unanswerable question any stance is wrong
                 for n in claim.cited:  # the mean of the two readings, unrounded (Claim.support is rounded)
-                    states = verifier.claims[(statement(claim.text), papers[n].paper_id)].score
+                    states = verifier.claims[(statement(claim.text), papers[n].paper_id, papers[n].abstract)].score
                     score = stance_mean(states, verifier.stance(c["question"], papers[n]), implied)
                     records[implied].append((score, implied == c["stance"]))
     bars = (lowest_bar(records["yes"]), lowest_bar(records["no"]))

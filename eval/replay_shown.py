@@ -27,48 +27,22 @@ from typing import Any
 from bench_answers import collection_assistant, read_rows  # eval/
 from calibrate_stance_judge import Cached, case
 from cpulock import turn  # eval/cpulock.py
+from replay_check import shown
 
 from assistant import Assistant
-from assistant.answer import ask
-from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, stance_quotes
-from assistant.answer.evidence import as_shown
 from assistant.evaluate.questions import load_questions
 from assistant.evaluate.scoring import answer_metrics
-from assistant.types import Paper
-from assistant.verify.base import Support
 
 REPORTS = Path(__file__).parent / "reports"
 METRICS = ["false_refusal_rate", "refusal_recall", "unanswerable_with_citation", "claim_citation_precision",
            "claim_citation_recall", "gold_evidence_cited", "facts_stated", "paper_recall", "stance_agreement"]
 
 
-class TextCached(Cached):
-    """The judge's calls remembered by the text read as well: the shown text and the whole abstract of a paper share
-    its id (the check reads the whole abstract for a sentence naming its source)."""
-
-    def support(self, claims: list[str], paper: Paper) -> list[Support]:
-        out = []
-        for c in claims:
-            key = (c, f"{paper.paper_id}\x00{paper.abstract}")
-            if key not in self.claims:
-                self.claims[key] = self.verifier.support([c], paper)[0]
-            out.append(self.claims[key])
-        return out
-
-
 def replayed(a: Assistant, row: dict[str, Any], c: dict[str, Any], verifier: Cached, read_shown: bool) -> dict[str, Any]:
-    """The row as the check shows its draft, reading whole abstracts or the shown text."""
-    s = a.settings.verify
-    checker = ClaimChecker(c["question"], c["sources"], verifier=verifier, threshold=a.threshold(),
-                           settings=a.settings.answer, judge=a.judge, question_vec=c["qvec"],
-                           stance=(s.stance_yes, s.stance_no), answers=s.answers,
-                           named=(verifier, s.llm_named_threshold),
-                           check_against=as_shown(c["sources"]) if read_shown else None, whole_named=True)
-    stream, v = cit.SentenceStream({x.n: x.paper.title for x in c["sources"]}), ask.Verified()
-    list(ask.verify([*stream.feed(c["draft"]), *filter(None, [stream.flush()])], checker, c["sources"], v))
-    v.claims += [] if v.refused else stance_quotes(v.claims)
-    ans = ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
+    """The row as the check shows its draft (replay_check.shown), reading whole abstracts or the shown text."""
+    settings = a.settings.model_copy(deep=True)
+    settings.verify.read_shown = read_shown
+    ans = shown(a, settings, row, c, verifier)
     return {**row, "refused": ans.refused, "citations": [x.title for x in ans.citations], "answer": ans.text}
 
 
@@ -77,7 +51,7 @@ def replay(a: Assistant, name: str, cache: Path | None) -> None:
     rows = [r for r in read_rows(REPORTS / f"answers_{name}_rows.jsonl") if r["system"] == "product"]
     out: dict[str, list[dict[str, Any]]] = {"full": [], "shown": []}
     judge_s = {"full": 0.0, "shown": 0.0}
-    judges = {"full": Cached(a.verifier), "shown": TextCached(a.verifier)}  # each reading with a cache of its own
+    judges = {"full": Cached(a.verifier), "shown": Cached(a.verifier)}  # each reading with a cache of its own
     for key, judge in judges.items():
         judge.load(cache / f"{name}_{key}.pkl" if cache else None)
     differ = 0

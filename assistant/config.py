@@ -174,6 +174,11 @@ class VerifySettings(_Section):
                            "'unknown', reaches this; 0 = off. Chosen on the dev drafts (eval/calibrate_answered.py: "
                            "the most near misses refused minus answerable questions lost): 2 of 7 cited near misses "
                            "refused, no answer lost; higher bars refuse more near misses but lose as many answers.")
+    quote_answers: float = Field(0.45, ge=0, le=1, description="To a yes/no question whose draft the check removed "
+                                 "entirely (most often 'Yes, <a false premise>'), the sentences of the source that "
+                                 "answers it are quoted instead of a refusal when the LLM judge's P(yes) + P(no) for "
+                                 "that source reaches this; 0 = off. The lowest 0.05 step at which no dev near miss "
+                                 "is quoted (eval/calibrate_quote.py).")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

@@ -58,6 +58,9 @@ def references(a: Answer) -> str:
         lines += [f"  - {h.paper.title}" for h in a.related[:5]]
         return "\n".join(lines)
     lines = ["References:"]
+    if quoted := next((f for f in a.flagged if f.action == Action.QUOTED), None):
+        lines.insert(0, f"No sentence of the drafted answer was stated by its sources, so no yes or no is given: "
+                     f"the quotes are [{quoted.n}]'s own words.")
     for c in a.citations:
         lines.append(f"  [{c.n}] {c.title}  ({c.paper_id})")
     dropped = [f for f in a.flagged if f.action == Action.DROPPED]

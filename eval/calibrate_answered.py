@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +82,27 @@ def measure(a: Assistant, cases: list[dict[str, Any]], verifier: Cached, bars: l
     return out
 
 
-def main() -> None:
+def cached_judge(a: Assistant) -> tuple[Cached, Path | None]:
+    """The assistant's judge with every answer kept, loaded from and saved to the file ANSWERED_CALLS names."""
     calls = Path(os.environ["ANSWERED_CALLS"]) if os.environ.get("ANSWERED_CALLS") else None
-    a = collection_assistant(None)
     verifier = Cached(a.verifier)
     verifier.load(calls)
+    return verifier, calls
+
+
+def report_sets(a: Assistant, verifier: Cached) -> Iterator[tuple[str, str, Assistant]]:
+    """The sets replayed only to report (name, questions file, the assistant over its collection); the judge cache
+    keys calls by paper id and text, so one serves every collection."""
+    for name, (file, corpus) in REPORT.items():
+        if corpus:
+            a = collection_assistant(EVAL / corpus)
+            verifier.verifier = a.verifier
+        yield name, file, a
+
+
+def main() -> None:
+    a = collection_assistant(None)
+    verifier, calls = cached_judge(a)
     grid = measure(a, [c for name, file in DEV.items() for c in cases_for(a, name, file)], verifier, BARS)
     verifier.save(calls)
 
@@ -98,11 +115,8 @@ def main() -> None:
     print(json.dumps({"chosen": chosen, "dev": {b: grid[b]["total"] for b in BARS}}), flush=True)
     out: dict[str, Any] = {"chosen": chosen, "rule": "most dev near misses refused minus answerable lost; lowest on ties",
                            "dev": {str(b): grid[b] for b in BARS}, "report": {}}
-    for name, (file, corpus) in REPORT.items():
-        if corpus:  # the set's own collection; the cache keys calls by paper id, so it serves both
-            a = collection_assistant(EVAL / corpus)
-            verifier.verifier = a.verifier
-        for b, r in measure(a, cases_for(a, name, file), verifier, [0.0, chosen]).items():
+    for name, file, other in report_sets(a, verifier):
+        for b, r in measure(other, cases_for(other, name, file), verifier, [0.0, chosen]).items():
             out["report"].setdefault(str(b), {"changed": []})[name] = r[name]
             out["report"][str(b)]["changed"] += r["changed"]
         verifier.save(calls)

@@ -50,7 +50,7 @@ class Cached:
     def __init__(self, verifier: Any) -> None:
         self.verifier, self.name = verifier, verifier.name
         self.claims: dict[tuple[str, str, str], Support] = {}
-        self.stances: dict[tuple[str, str], tuple[float, float]] = {}
+        self.stances: dict[tuple[str, str, str], tuple[float, float]] = {}
         self.two_way = False  # read P(yes) and P(no) against each other only, ignoring "unknown" (for comparison)
         self.reads_stance = verifier.reads_stance
 
@@ -61,15 +61,17 @@ class Cached:
         return [self.claims[(c, paper.paper_id, paper.abstract)] for c in claims]
 
     def stance(self, question: str, paper: Paper) -> tuple[float, float]:
-        if (question, paper.paper_id) not in self.stances:
-            self.stances[(question, paper.paper_id)] = self.verifier.stance(question, paper)
-        yes, no = self.stances[(question, paper.paper_id)]
+        key = (question, paper.paper_id, paper.abstract)  # a whole abstract, or one sentence of it (check.passages)
+        if key not in self.stances:
+            self.stances[key] = self.verifier.stance(question, paper)
+        yes, no = self.stances[key]
         return (yes / (yes + no), no / (yes + no)) if self.two_way else (yes, no)
 
     def load(self, path: Path | None) -> None:
         """Judge calls kept by an earlier run (delete the file after changing a prompt or the model)."""
         if path and path.is_file():
-            self.claims, self.stances = pickle.loads(path.read_bytes())
+            self.claims, stances = pickle.loads(path.read_bytes())
+            self.stances = {k: v for k, v in stances.items() if len(k) == 3}  # older files keyed without the text
 
     def save(self, path: Path | None) -> None:
         if path and path.parent.is_dir():
@@ -85,9 +87,10 @@ def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, An
 
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
            answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None,
-           read_shown: bool | None = None) -> ask.Verified:
+           read_shown: bool | None = None, quote: float | None = None) -> ask.Verified:
     """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it (reading what each source
-    showed the model where `read_shown`, by default the assistant's `verify.read_shown`)."""
+    showed the model where `read_shown`, and quoting the answering source where it removed every sentence of a
+    yes/no draft at the bar `quote`: by default the assistant's `verify.read_shown` and `verify.quote_answers`)."""
     shown = a.settings.verify.read_shown if read_shown is None else read_shown
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
@@ -96,6 +99,7 @@ def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[flo
                            check_against=as_shown(case["sources"]) if shown else None, whole_named=True)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
+    ask.fall_back(checker, v, a.settings.verify.quote_answers if quote is None else quote)
     return v
 
 

@@ -1,6 +1,6 @@
 """The claim check replayed on a set's recorded drafts, without the answering model: rows the current check shows
-differently from the same replay with three rules off (verify.answers, answer.claim_specifics, and
-verify.llm_named_threshold set to the main bar) are rewritten.
+differently from the same replay with four rules off (verify.answers, answer.claim_specifics,
+verify.llm_named_threshold set to the main bar, and verify.quote_answers) are rewritten.
 
 No rule changes the prompt, so at temperature 0 the model drafts what it drafted; each rule only changes which
 sentences are shown. Replayed: the product rows of yes/no questions (the `answers` rule reads only those),
@@ -58,7 +58,7 @@ def shown(a: Assistant, settings: Settings, row: dict[str, Any], c: dict[str, An
     """The answer the check shows for the row's draft under `settings`, as ask.ask_stream and finalize make it."""
     s = settings.verify
     v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer,
-               named=s.llm_named_threshold, read_shown=s.read_shown)
+               named=s.llm_named_threshold, read_shown=s.read_shown, quote=s.quote_answers)
     v.claims += [] if v.refused else stance_quotes(v.claims)
     return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
 
@@ -76,6 +76,7 @@ def main() -> None:
     off = a.settings.model_copy(deep=True)
     off.verify.answers, off.answer.claim_specifics = 0.0, False
     off.verify.llm_named_threshold = off.verify.llm_threshold
+    off.verify.quote_answers = 0.0
     path = REPORTS / f"answers_{args.name}_rows.jsonl"
     rows, counts = read_rows(path), {"replayed": 0, "changed": 0, "sources_differ": 0, "drift": 0}
     out = []

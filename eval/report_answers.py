@@ -120,6 +120,11 @@ def main() -> None:
           "replayed through the check with them (eval/replay_check.py; rows changed carry \"replayed\": \"check\"; "
           "nothing was tuned on test or pubmed, but claim_specifics was prompted by reading one test answer, t174, "
           "and was then measured on the labelled verifier pairs: eval/reports/claim_specifics.md). "
+          "A yes/no answer whose draft the check removed entirely quotes the answering source instead of refusing "
+          "(verify.quote_answers, chosen on the dev and stance drafts: eval/calibrate_quote.py); it only turns "
+          "such refusals into quotes, so the yes/no rows of dev, stance, test and pubmed were replayed through the "
+          "check with it, and the refusals it turned carry \"replayed\": \"quote\" (nothing was tuned on test or "
+          "pubmed). "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistant.answer import ask
 from assistant.answer import citations as cit
 from assistant.answer.ask import is_refusal
 from assistant.answer.check import ClaimChecker, check, is_yes_no, render_claims, restates, stance_quotes, statement
@@ -605,3 +606,46 @@ def test_a_sentence_is_read_against_what_its_source_showed_and_a_sentence_naming
     for s in cit.split_cited("Kiwi-fact holds in the study [1]. [1] trains on mangoes.", titles):
         assert checker.check(s).claim is not None
     assert v.read == ["Alpha finds kiwi-fact holds.", whole]
+
+
+def test_a_yes_no_draft_the_check_removes_entirely_gives_way_to_the_answering_sources_own_sentences():
+    """'Yes, <a false premise>' removed and nothing left: instead of a refusal, the source the judge reads as
+    answering the question (P(yes) + P(no) against "unknown" over the bar) is quoted verbatim: of the sentences it
+    showed the model closest to the question, those the judge reads as answering it best, in their order; no stance
+    is stated. A source that leaves the question open gives nothing, and the answer stays a refusal."""
+
+    class Reads(ScriptedStance):
+        def __init__(self, reads: dict[str, tuple[float, float]]) -> None:
+            super().__init__({("kiwi-fact", "Alpha"): 0.1}, {})
+            self.reads = reads
+
+        def stance(self, question: str, paper: Paper) -> tuple[float, float]:  # one sentence, or the whole source
+            return self.reads.get(paper.abstract) or self.reads[paper.title]
+
+    shown = ["Kiwis grow in orchards.", "The kiwi-fact does not hold.", "Mangoes differ.", "Kiwi-fact trials ran."]
+    sources = [Source(1, hit("Alpha", 0.7), shown), Source(2, hit("Beta", 0.6), ["b"])]
+    rel = ScriptedRelevance({"kiwi-fact": 0.9, "Kiwi-fact": 0.8, "orchards": 0.5, "Mangoes": 0.1})
+    by_sentence = {shown[0]: (0.2, 0.1), shown[1]: (0.1, 0.8), shown[2]: (0.3, 0.3), shown[3]: (0.3, 0.2)}
+
+    def answer(reads: dict[str, tuple[float, float]], bar: float = 0.45, draft: str = "Yes, the kiwi-fact holds [1].",
+               look: int = 4):
+        checker = ClaimChecker("Does the kiwi-fact hold?", sources, verifier=Reads({**by_sentence, **reads}),
+                               threshold=0.5, settings=AnswerSettings(), judge=rel,  # type: ignore[arg-type]
+                               question_vec=Q, stance=(0.7, 0.45))
+        v = ask.Verified()
+        list(ask.verify([draft], checker, sources, v))
+        if look == 4:
+            return ask.fall_back(checker, v, bar), v
+        return checker.passages(bar, look=look), v
+
+    quotes, v = answer({"Alpha": (0.3, 0.4), "Beta": (0.1, 0.1)})
+    # read as answering best: "does not hold" (0.9) and "Mangoes differ" (0.6), shown in the source's order
+    assert [q.text for q in quotes] == ["\u201cThe kiwi-fact does not hold\u201d.", "\u201cMangoes differ\u201d."]
+    assert v.claims == quotes and all(q.cited == [1] and q.evidence[1] in shown for q in quotes)
+    assert [f.action for f in v.flags][-1] == Action.QUOTED
+    # only the sentences closest to the question are read: "Mangoes differ" (0.1) is not among the closest 2
+    assert [q.evidence[1] for q in answer({"Alpha": (0.3, 0.4)}, look=2)[0]] == [shown[1], shown[3]]
+    assert answer({"Alpha": (0.2, 0.1), "Beta": (0.1, 0.1)})[0] == []  # "unknown": the refusal stands
+    assert answer({"Alpha": (0.3, 0.4), "Beta": (0.1, 0.1)}, bar=0.0)[0] == []  # off
+    quotes, v = answer({"Alpha": (0.3, 0.4), "Beta": (0.1, 0.1)}, draft="I cannot answer this from the given papers.")
+    assert quotes == [] and v.refused  # the model's own refusal is not overruled

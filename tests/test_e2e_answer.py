@@ -132,6 +132,22 @@ def test_a_stance_that_only_restates_the_question_is_shown_as_the_stance_and_the
     assert quotes and all(q in abstract for q in quotes) and any("no preprocessing" in q for q in quotes), quotes
 
 
+def test_a_false_premise_the_check_removes_is_answered_with_the_sources_own_words(settings, indexed, fast_llm):
+    """ "Yes, <a false premise>" and nothing else: the real judge rejects it, and where it reads source [1] as
+    answering the question, the sentences of [1] that answer it are quoted instead of a refusal, with no stance (the
+    small model said yes; the paper says no)."""
+    question = ("In the Tensor Programs study of infinitely wide networks, do the standard and NTK parametrizations "
+                "admit infinite-width limits that can learn features?")
+    a = scripted(settings, indexed, fast_llm, "Yes, the standard and NTK parametrizations admit infinite-width limits "
+                 "that can learn features [1].").ask(question)
+    assert not a.refused and any(f.action == "quoted" for f in a.flagged), a.flagged
+    assert not a.text.lower().startswith(("yes", "no")) and "Yes, the standard" not in a.text
+    assert [c.title for c in a.citations] == ["Feature Learning in Infinite-Width Neural Networks"]
+    shown = a.sources[0].evidence
+    assert a.claims and all(c.text.startswith("\u201c") and c.evidence[1] in shown for c in a.claims), a.claims
+    assert any("do not admit infinite-width limits that can learn features" in c.evidence[1] for c in a.claims)
+
+
 def test_a_draft_that_restates_the_question_is_not_an_answer(settings, indexed, fast_llm):
     a = scripted(settings, indexed, fast_llm, "There is a benchmark and toolkit for testing whether ML models "
                  "can grasp the rules that generate sequences of whole numbers. [1]").ask(

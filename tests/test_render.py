@@ -1,11 +1,11 @@
-"""Answers as text: BibTeX export."""
+"""Answers as text: references and BibTeX export."""
 
 from __future__ import annotations
 
 import re
 
-from assistant.render import bibtex
-from assistant.types import Paper
+from assistant.render import bibtex, references
+from assistant.types import Action, Answer, Citation, Flag, Paper
 
 
 def test_bibtex_keys_are_unique_when_papers_collide():
@@ -19,3 +19,13 @@ def test_bibtex_keys_are_unique_when_papers_collide():
 def test_bibtex_escapes_braces():
     out = bibtex([Paper(paper_id="p", title="Sets {A} and B", abstract="Uses {x}.")])
     assert "title = {{Sets \\{A\\} and B}}" in out and "abstract = {Uses \\{x\\}.}" in out
+
+
+def test_references_say_when_a_yes_no_answer_is_its_sources_quotes():
+    a = Answer(question="Is X needed?", text="\u201cX is not needed\u201d. [1]", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[], model="m", flagged=[Flag(Action.QUOTED, n=1)])
+    out = references(a)
+    assert out.startswith("No sentence of the drafted answer was stated by its sources, so no yes or no is given")
+    assert "[1] T1  (p1)" in out
+    assert "no yes or no" not in references(Answer(question="q", text="A [1].", refused=False,
+                                                   citations=[Citation(1, "p1", "T1")], sources=[], model="m"))

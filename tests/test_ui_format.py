@@ -47,6 +47,16 @@ def test_a_restated_question_shown_as_its_stance_says_so_and_keeps_its_evidence_
     assert "“No, fluids do not lower mortality.” shown as its stance" in out and "Mortality did not differ." in out
 
 
+def test_a_yes_no_answer_given_as_its_sources_quotes_says_no_stance_was_checked():
+    a = Answer(question="Do fluids lower mortality?", text="\u201cKey finding here\u201d. [1]", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
+               flagged=[Flag(Action.UNSUPPORTED, "Yes, fluids lower mortality."), Flag(Action.QUOTED, n=1, support=0.6)],
+               claims=[Claim("\u201cKey finding here\u201d.", [1], {1: "Key finding here."}, {1: 0.6})])
+    out = answer_html(a)
+    assert "so no yes or no is given: the quotes are [1]\u2019s own words" in out
+    assert "removed \u201cYes, fluids lower mortality.\u201d: no source states it" in out
+
+
 def test_an_answer_completed_from_the_question_says_so():
     a = Answer(question="Which paper has the key finding?", text='"T1" has the key finding [1].', refused=False,
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",

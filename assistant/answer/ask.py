@@ -183,6 +183,23 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
         out.verify_s += time.perf_counter() - t
 
 
+def fall_back(checker: ClaimChecker, v: Verified, bar: float) -> list[Claim]:
+    """Where the check removed every sentence of a yes/no answer's draft, the answering source's sentences, quoted
+    (ClaimChecker.passages), instead of a refusal; added to `v` with a QUOTED flag. [] when anything was shown, the
+    model refused, or no source answers the question."""
+    if v.claims or v.refused:
+        return []
+    t = time.perf_counter()
+    quotes = checker.passages(bar)
+    if quotes:
+        n = quotes[0].cited[0]
+        v.flags.append(Flag(Action.QUOTED, n=n, support=quotes[0].support[n], reason="no sentence of the draft was "
+                            f"stated by its sources; [{n}] answers the question, in its own words"))
+        v.claims += quotes
+    v.verify_s += time.perf_counter() - t
+    return quotes
+
+
 def refusal(question: str, hits: list[Hit], model: str, reason: str, **kw: object) -> Answer:
     return Answer(question=question, text=REFUSAL, refused=True, citations=[], sources=[], model=model,
                   related=hits, flagged=[Flag(Action.REFUSED, reason=reason)], **kw)  # type: ignore[arg-type]
@@ -258,6 +275,9 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         for shown in verify([tail], checker, sources, v):
             first_sentence = first_sentence or time.perf_counter()
             yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
+    if quotes := fall_back(checker, v, settings.verify.quote_answers):  # "Yes, <a false premise>" removed
+        first_sentence = first_sentence or time.perf_counter()
+        yield TokenEvent(render_claims(quotes))
     for quote in stance_quotes(v.claims):  # "Yes [1]." and nothing more: what [1] says, in its words
         v.claims.append(quote)
         yield TokenEvent(" " + render_claims([quote]))

@@ -30,7 +30,7 @@ Every change is reported as a typed Flag; every kept citation carries the source
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import numpy as np
@@ -392,6 +392,31 @@ class ClaimChecker:
             return Checked(None, [*flags, unanswered])
         out = self._kept(text, claim, kept, flags)
         return stance_only(out, implied) if implied else out
+
+    def passages(self, bar: float, most: int = 2, look: int = 4) -> list[Claim]:
+        """To a yes/no question whose draft the check removed entirely (most often "Yes, <a false premise>"): the
+        answering source's own sentences, quoted verbatim in their order, when the judge reads that source as
+        answering the question (P(yes) + P(no) against "unknown" reaches `bar`); [] otherwise. The answering source
+        is the one read best among source [1] and those whose stance the check read already (each new reading costs
+        a judge call). Of the `look` sentences it showed the model closest to the question, the `most` that the
+        judge reads as answering it best are quoted: the closest sentence is often background (chosen on the dev
+        drafts, eval/calibrate_quote.py). No stance is stated: the judge's yes/no reading leans to "yes" (see
+        _check_stance), so the reader gets the source's words instead."""
+        if not self.stance_bars or not bar or not self.sources:
+            return []
+        said = {n: sum(self._stance(n)) for n in sorted({min(self.sources), *self._stances})}
+        n = max(said, key=lambda k: (said[k], -k))
+        if said[n] < bar:
+            return []
+        paper, shown = self.sources[n].paper, self.sources[n].evidence
+        order = list(range(len(shown)))
+        if self.judge is not None and self.question_vec is not None and shown:
+            rel = self.judge.relevance(shown, self.question_vec)
+            order.sort(key=lambda j: -float(rel[j]))
+        verifier = cast(StanceJudge, self.verifier)
+        answers = {j: sum(verifier.stance(self.question, replace(paper, abstract=shown[j]))) for j in order[:look]}
+        best = sorted(answers, key=lambda j: (-answers[j], j))[:most]
+        return [Claim(quoted(shown[j]), [n], {n: shown[j]}, {n: round(said[n], 3)}) for j in sorted(best)]
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag

@@ -77,6 +77,9 @@ def answer_html(a: Answer) -> str:
             notes.append(f"“{html.escape(f.sentence)}” shown as its stance: the rest only restated the question")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
+        elif f.action == Action.QUOTED:
+            notes.append(f"no sentence of the drafted answer was stated by its sources, so no yes or no is given: "
+                         f"the quotes are [{f.n}]’s own words, the sentences closest to the question")
         elif f.action == Action.NAMED:
             notes.append("the model only named the source(s); the sentence says what the question asked of them")
     if notes:

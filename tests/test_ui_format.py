@@ -53,7 +53,8 @@ def test_a_yes_no_answer_given_as_its_sources_quotes_says_no_stance_was_checked(
                flagged=[Flag(Action.UNSUPPORTED, "Yes, fluids lower mortality."), Flag(Action.QUOTED, n=1, support=0.6)],
                claims=[Claim("\u201cKey finding here\u201d.", [1], {1: "Key finding here."}, {1: 0.6})])
     out = answer_html(a)
-    assert "so no yes or no is given: the quotes are [1]\u2019s own words" in out
+    assert out.startswith('<div class="quoted-note">No yes or no could be checked against the papers')
+    assert "What [1] says, in its own words:</div>" in out and out.index("quoted-note") < out.index("Key finding")
     assert "removed \u201cYes, fluids lower mortality.\u201d: no source states it" in out
 
 
@@ -78,6 +79,14 @@ def test_sources_panel_highlights_evidence_and_shows_why():
     assert 'id="src-1"' in out and "<mark>Key finding here.</mark>" in out and "dense #1" in out
     assert "lexical #–" in out and "https://x.org/c" in out and "source cited" in out
     assert "No sources" in sources_html([])
+
+
+def test_sources_panel_shows_every_sentence_the_model_was_shown_even_outside_the_best_passage():
+    p = Paper(paper_id="p1", title="T1", abstract="Background first. The finding is here. Methods last.")
+    hit = Hit(paper=p, score=0.03, dense_rank=1, lexical_rank=None, dense_similarity=0.7,
+              passages=[Passage("p#1", "Methods last.", 0, dense_rank=1)])
+    out = sources_html([Source(n=1, hit=hit, evidence=["The finding is here.", "Methods last."])])
+    assert "Background first. <mark>The finding is here.</mark> <mark>Methods last.</mark>" in out
 
 
 def test_speed_and_markdown_export():

@@ -37,6 +37,7 @@ CSS = """
 .cite { text-decoration: none; font-weight: 600; }
 .cite.attributed { border-bottom: 1px dotted; }
 .flagged { margin-top: .5em; font-size: .85em; color: #9a5b00; }
+.quoted-note { margin-bottom: .4em; font-size: .9em; color: #555; }
 .refusal { border-left: 4px solid #b00020; padding-left: .6em; }
 .source { border: 1px solid #ddd; border-radius: 6px; padding: .5em; margin-bottom: .5em; }
 .source.cited { border-color: #3b82f6; }

@@ -77,11 +77,11 @@ def answer_html(a: Answer) -> str:
             notes.append(f"“{html.escape(f.sentence)}” shown as its stance: the rest only restated the question")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
-        elif f.action == Action.QUOTED:
-            notes.append(f"no sentence of the drafted answer was stated by its sources, so no yes or no is given: "
-                         f"the quotes are [{f.n}]’s own words, the sentences closest to the question")
         elif f.action == Action.NAMED:
             notes.append("the model only named the source(s); the sentence says what the question asked of them")
+    if quoted := next((f for f in a.flagged if f.action == Action.QUOTED), None):  # before the quotes it explains
+        body = (f'<div class="quoted-note">No yes or no could be checked against the papers (the drafted answer was '
+                f'not stated by its sources). What [{quoted.n}] says, in its own words:</div>') + body
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body
@@ -133,9 +133,11 @@ def sources_html(sources: list[Source], cited: set[int] | None = None) -> str:
         why = f"dense #{h.dense_rank or '–'} · lexical #{h.lexical_rank or '–'} · score {h.score:.4f}"
         links = "".join(f'<a href="{html.escape(u)}" target="_blank" rel="noopener">{html.escape(u)}</a> '
                         for u in s.paper.links)
+        # the best passage, or the abstract when the model was shown sentences beyond it: every sentence a claim
+        # can rest on (or a quote repeat) is there to read, highlighted
         best = h.passages[0].text if h.passages else s.paper.abstract
-        if not any(e in best for e in s.evidence):
-            best = " … ".join(s.evidence)
+        if not all(e in best for e in s.evidence):
+            best = s.paper.abstract if all(e in s.paper.abstract for e in s.evidence) else " … ".join(s.evidence)
         passages = f"<p>{_highlight(best, s.evidence)}</p>"
         mark = " cited" if cited and s.n in cited else ""
         parts.append(f'<div class="source{mark}" id="src-{s.n}"><div class="source-title">[{s.n}] '

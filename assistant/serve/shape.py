@@ -101,6 +101,9 @@ def extras(answer: Answer) -> dict[str, Any]:
     out: dict[str, Any] = {"sources": sources(answer), "citations": citations(answer), "refused": answer.refused}
     if answer.refused:
         out["refusal_reason"] = refusal_reason(answer)
+    if quoted := next((f for f in answer.flagged if str(_field(f, "action")) == "quoted"), None):
+        out["quoted"] = {"n": _field(quoted, "n"), "note": "no yes or no could be checked against the papers: the "
+                         "content is this source's own sentences, quoted"}
     out["timings"] = answer.timings
     return out
 

@@ -1,7 +1,8 @@
 """Ask: a question in, a streamed answer out whose every shown sentence a cited source states.
 
 Stages, each a function: rewrite (follow-ups) -> retrieve -> select evidence -> draft (the
-model, streamed) -> verify (each sentence as soon as it is complete) -> finalize. The model
+model, streamed) -> verify (each sentence as soon as it is complete) -> fall back (a yes/no draft
+that lost every sentence: the answering source's own sentences, quoted) -> finalize. The model
 does not run when nothing relevant was found, or when the question names a thing or a number
 that no source mentions (support.unmentioned).
 

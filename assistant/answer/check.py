@@ -23,7 +23,9 @@ Per sentence:
   with the sentence about that source alone; when just one of them states it, that sentence
   is shown (citations.each_named);
 - a sentence whose citations all fail is attributed to the allowed source that states it, or
-  is not shown.
+  is not shown;
+- to a yes/no question whose draft loses every sentence, the source that answers it gives its own
+  sentences, quoted, with no stance (`passages`, called by ask.fall_back).
 Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
 """
 

@@ -59,8 +59,7 @@ def references(a: Answer) -> str:
         return "\n".join(lines)
     lines = ["References:"]
     if quoted := next((f for f in a.flagged if f.action == Action.QUOTED), None):
-        lines.insert(0, f"No sentence of the drafted answer was stated by its sources, so no yes or no is given: "
-                     f"the quotes are [{quoted.n}]'s own words.")
+        lines.insert(0, quoted.reason)
     for c in a.citations:
         lines.append(f"  [{c.n}] {c.title}  ({c.paper_id})")
     dropped = [f for f in a.flagged if f.action == Action.DROPPED]

@@ -140,7 +140,8 @@ def test_a_false_premise_the_check_removes_is_answered_with_the_sources_own_word
                 "admit infinite-width limits that can learn features?")
     a = scripted(settings, indexed, fast_llm, "Yes, the standard and NTK parametrizations admit infinite-width limits "
                  "that can learn features [1].").ask(question)
-    assert not a.refused and any(f.action == "quoted" for f in a.flagged), a.flagged
+    note = next((f.reason for f in a.flagged if f.action == "quoted"), None)
+    assert not a.refused and note and note.startswith("No yes or no could be checked"), a.flagged
     assert not a.text.lower().startswith(("yes", "no")) and "Yes, the standard" not in a.text
     assert [c.title for c in a.citations] == ["Feature Learning in Infinite-Width Neural Networks"]
     shown = a.sources[0].evidence

@@ -23,9 +23,10 @@ def test_bibtex_escapes_braces():
 
 def test_references_say_when_a_yes_no_answer_is_its_sources_quotes():
     a = Answer(question="Is X needed?", text="\u201cX is not needed\u201d. [1]", refused=False,
-               citations=[Citation(1, "p1", "T1")], sources=[], model="m", flagged=[Flag(Action.QUOTED, n=1)])
+               citations=[Citation(1, "p1", "T1")], sources=[], model="m",
+               flagged=[Flag(Action.QUOTED, n=1, reason="No yes or no could be checked ...")])
     out = references(a)
-    assert out.startswith("No sentence of the drafted answer was stated by its sources, so no yes or no is given")
+    assert out.startswith("No yes or no could be checked ...\nReferences:")
     assert "[1] T1  (p1)" in out
-    assert "no yes or no" not in references(Answer(question="q", text="A [1].", refused=False,
+    assert "No yes or no could be checked" not in references(Answer(question="q", text="A [1].", refused=False,
                                                    citations=[Citation(1, "p1", "T1")], sources=[], model="m"))

@@ -3,6 +3,9 @@
 from assistant.types import Action, Answer, Citation, Claim, Flag, Hit, Paper, Passage, Source
 from assistant.ui.format import answer_html, conversation_markdown, link_citations, sources_html, speed_line, summary_html
 
+NOTE = ("No yes or no could be checked against the papers (the drafted answer was not stated by its sources). "
+        "What [1] says, in its own words:")
+
 
 def _source(n: int, title: str) -> Source:
     p = Paper(paper_id=f"p{n}", title=title, abstract="First sentence. Key finding here.", links=("https://x.org/c",))
@@ -50,7 +53,8 @@ def test_a_restated_question_shown_as_its_stance_says_so_and_keeps_its_evidence_
 def test_a_yes_no_answer_given_as_its_sources_quotes_says_no_stance_was_checked():
     a = Answer(question="Do fluids lower mortality?", text="\u201cKey finding here\u201d. [1]", refused=False,
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
-               flagged=[Flag(Action.UNSUPPORTED, "Yes, fluids lower mortality."), Flag(Action.QUOTED, n=1, support=0.6)],
+               flagged=[Flag(Action.UNSUPPORTED, "Yes, fluids lower mortality."),
+                        Flag(Action.QUOTED, n=1, support=0.6, reason=NOTE)],
                claims=[Claim("\u201cKey finding here\u201d.", [1], {1: "Key finding here."}, {1: 0.6})])
     out = answer_html(a)
     assert out.startswith('<div class="quoted-note">No yes or no could be checked against the papers')

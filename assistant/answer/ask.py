@@ -194,8 +194,9 @@ def fall_back(checker: ClaimChecker, v: Verified, bar: float) -> list[Claim]:
     quotes = checker.passages(bar)
     if quotes:
         n = quotes[0].cited[0]
-        v.flags.append(Flag(Action.QUOTED, n=n, support=quotes[0].support[n], reason="no sentence of the draft was "
-                            f"stated by its sources; [{n}] answers the question, in its own words"))
+        v.flags.append(Flag(Action.QUOTED, n=n, support=quotes[0].support[n], reason="No yes or no could be checked "
+                            f"against the papers (the drafted answer was not stated by its sources). What [{n}] says, "
+                            "in its own words:"))  # the reader's note, as the UI, the CLI and the API show it
         v.claims += quotes
     v.verify_s += time.perf_counter() - t
     return quotes

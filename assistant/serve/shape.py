@@ -102,8 +102,7 @@ def extras(answer: Answer) -> dict[str, Any]:
     if answer.refused:
         out["refusal_reason"] = refusal_reason(answer)
     if quoted := next((f for f in answer.flagged if str(_field(f, "action")) == "quoted"), None):
-        out["quoted"] = {"n": _field(quoted, "n"), "note": "no yes or no could be checked against the papers: the "
-                         "content is this source's own sentences, quoted"}
+        out["quoted"] = {"n": _field(quoted, "n"), "note": _field(quoted, "reason")}
     out["timings"] = answer.timings
     return out
 

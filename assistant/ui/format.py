@@ -80,8 +80,7 @@ def answer_html(a: Answer) -> str:
         elif f.action == Action.NAMED:
             notes.append("the model only named the source(s); the sentence says what the question asked of them")
     if quoted := next((f for f in a.flagged if f.action == Action.QUOTED), None):  # before the quotes it explains
-        body = (f'<div class="quoted-note">No yes or no could be checked against the papers (the drafted answer was '
-                f'not stated by its sources). What [{quoted.n}] says, in its own words:</div>') + body
+        body = f'<div class="quoted-note">{html.escape(quoted.reason)}</div>' + body
     if notes:
         body += '<div class="flagged">⚠ Support check: ' + "; ".join(notes) + "</div>"
     return body
@@ -134,7 +133,7 @@ def sources_html(sources: list[Source], cited: set[int] | None = None) -> str:
         links = "".join(f'<a href="{html.escape(u)}" target="_blank" rel="noopener">{html.escape(u)}</a> '
                         for u in s.paper.links)
         # the best passage, or the abstract when the model was shown sentences beyond it: every sentence a claim
-        # can rest on (or a quote repeat) is there to read, highlighted
+        # can rest on, or a quote can repeat, is there to read, highlighted
         best = h.passages[0].text if h.passages else s.paper.abstract
         if not all(e in best for e in s.evidence):
             best = s.paper.abstract if all(e in s.paper.abstract for e in s.evidence) else " … ".join(s.evidence)

@@ -9,20 +9,23 @@ sentences `claim_specifics` can change) and rows whose draft names its answer on
 ...?", the only sentences the named bar reads). A row whose sources are not the ones retrieved now is left alone, as is
 a refusal made before the model ran. Rewritten rows carry "replayed": "check"; their timings are the original run's.
 Judge calls are cached in the file ANSWERED_CALLS names, shared with eval/calibrate_answered.py.
+With --only-quote only the recorded refusals that verify.quote_answers turns into quotes are rewritten (marked
+"replayed": "quote"); a row the live check showed something for is left as recorded, since the rule never runs there.
 
     .venv/bin/python eval/replay_check.py dev
     .venv/bin/python eval/replay_check.py pubmed --corpus eval/corpus_pubmed_style.jsonl
+    .venv/bin/python eval/replay_check.py test --only-quote
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from bench_answers import collection_assistant, read_rows  # eval/
+from calibrate_answered import cached_judge
 from calibrate_stance_judge import Cached, case, replay
 
 from assistant import Assistant, Settings
@@ -31,7 +34,7 @@ from assistant.answer import citations as cit
 from assistant.answer.check import is_yes_no, stance_quotes
 from assistant.answer.support import unmentioned
 from assistant.index.chunking import split_sentences
-from assistant.types import Answer, Paper
+from assistant.types import Action, Answer, Paper
 
 REPORTS = Path(__file__).parent / "reports"
 
@@ -67,12 +70,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("name", help="rows: eval/reports/answers_<name>_rows.jsonl (rewritten)")
     ap.add_argument("--corpus", type=Path, help="the set's own collection, as bench_answers.py --corpus indexed it")
+    ap.add_argument("--only-quote", action="store_true", help="rewrite only the recorded refusals that "
+                    "verify.quote_answers turns into quotes (\"replayed\": \"quote\"); every other row stays")
     args = ap.parse_args()
     a = collection_assistant(args.corpus)
     papers = {pid: p for pid, (p, _) in a.retriever.papers.items()}
-    calls = Path(os.environ["ANSWERED_CALLS"]) if os.environ.get("ANSWERED_CALLS") else None
-    verifier = Cached(a.verifier)
-    verifier.load(calls)
+    verifier, calls = cached_judge(a)
     off = a.settings.model_copy(deep=True)
     off.verify.answers, off.answer.claim_specifics = 0.0, False
     off.verify.llm_named_threshold = off.verify.llm_threshold
@@ -92,10 +95,14 @@ def main() -> None:
             # (e.g. the source [1] shortcut, which the replay does not take)
             counts["drift"] += 1
             print(f"{row['id']}: drift, left as recorded unless a rule changes it")
-        if after.text != before.text:
+        quoted = any(f.action == Action.QUOTED for f in after.flagged)
+        if args.only_quote and not (row["refused"] and quoted):
+            out.append(row)  # the live check showed something here (drift) or no quote is involved: as recorded
+        elif after.text != before.text:
             counts["changed"] += 1
             out.append({**row, "refused": after.refused, "citations": [x.title for x in after.citations],
-                        "answer": after.text, "flags": [str(f.action) for f in after.flagged], "replayed": "check"})
+                        "answer": after.text, "flags": [str(f.action) for f in after.flagged],
+                        "replayed": "quote" if args.only_quote else "check"})
             print(f"{row['id']}: {row['answer'][:160]!r}\n   -> {after.text[:160]!r}")
         else:
             out.append(row)

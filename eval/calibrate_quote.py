@@ -54,7 +54,7 @@ def cases_for(a: Assistant, name: str, file: str) -> list[dict[str, Any]]:
 
 
 def outcome(v: ask.Verified, c: dict[str, Any]) -> dict[str, Any]:
-    quoted = [x for x in v.claims if any(f.action == Action.QUOTED for f in v.flags)]
+    quoted = v.claims if any(f.action == Action.QUOTED for f in v.flags) else []  # all or none: see ask.fall_back
     return {"shown": bool(v.claims) and not v.refused, "quoted": bool(quoted),
             "gold": any(e in c["gold"] for x in quoted for e in x.evidence.values())}
 

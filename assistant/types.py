@@ -115,6 +115,7 @@ class Action(StrEnum):
     NAMED = "named"  # the draft only named sources ("[1]", "S^3 [1]") to "Which paper ...?": the question's predicate was added
     UNANSWERED = "unanswered"  # to a yes/no question, a sentence whose sources state it but do not answer the question
     QUOTED = "quoted"  # to a yes/no question, no sentence of the draft held: the answering source's sentences are quoted
+    LISTED = "listed"  # to "Which papers ...?", a source the draft did not cite whose abstract states the predicate
     REPEATED = "repeated"  # a summary sentence says again what one shown above says: it is not shown
     REFUSED = "refused"  # the whole answer is a refusal; `reason` says why
 

@@ -87,10 +87,11 @@ def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, An
 
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
            answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None,
-           read_shown: bool | None = None, quote: float | None = None) -> ask.Verified:
+           read_shown: bool | None = None, quote: float | None = None, listed: bool | None = None) -> ask.Verified:
     """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it (reading what each source
     showed the model where `read_shown`, and quoting the answering source where it removed every sentence of a
-    yes/no draft at the bar `quote`: by default the assistant's `verify.read_shown` and `verify.quote_answers`)."""
+    yes/no draft at the bar `quote`, and naming the sources left out to "Which papers ...?" where `listed`: by default
+    the assistant's `verify.read_shown`, `verify.quote_answers` and `verify.name_every_source`)."""
     shown = a.settings.verify.read_shown if read_shown is None else read_shown
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
@@ -100,6 +101,8 @@ def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[flo
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     ask.fall_back(checker, v, a.settings.verify.quote_answers if quote is None else quote)
+    if a.settings.verify.name_every_source if listed is None else listed:
+        ask.name_the_rest(checker, v, case["sources"])
     return v
 
 

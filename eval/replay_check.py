@@ -9,8 +9,10 @@ sentences `claim_specifics` can change) and rows whose draft names its answer on
 ...?", the only sentences the named bar reads). A row whose sources are not the ones retrieved now is left alone, as is
 a refusal made before the model ran. Rewritten rows carry "replayed": "check"; their timings are the original run's.
 Judge calls are cached in the file ANSWERED_CALLS names, shared with eval/calibrate_answered.py.
-With --only-quote only the recorded refusals that verify.quote_answers turns into quotes are rewritten (marked
-"replayed": "quote"); a row the live check showed something for is left as recorded, since the rule never runs there.
+With --listed only the rows verify.name_every_source changes are rewritten ("replayed": "listed"), against the
+same check without it. With --only-quote only the recorded refusals that verify.quote_answers turns into quotes
+are rewritten (marked "replayed": "quote"); a row the live check showed something for is left as recorded, since
+the rule never runs there.
 
     .venv/bin/python eval/replay_check.py dev
     .venv/bin/python eval/replay_check.py pubmed --corpus eval/corpus_pubmed_style.jsonl
@@ -42,7 +44,7 @@ REPORTS = Path(__file__).parent / "reports"
 def may_change(row: dict[str, Any], papers: dict[str, Paper]) -> bool:
     if row["system"] != "product" or not row.get("draft"):
         return False
-    if is_yes_no(row["question"]):
+    if is_yes_no(row["question"]) or cit.lists_papers(row["question"]):
         return True
     ids = row.get("source_ids") or []
     titles = {i: papers[pid].title for i, pid in enumerate(ids, 1) if pid in papers}
@@ -61,7 +63,7 @@ def shown(a: Assistant, settings: Settings, row: dict[str, Any], c: dict[str, An
     """The answer the check shows for the row's draft under `settings`, as ask.ask_stream and finalize make it."""
     s = settings.verify
     v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer,
-               named=s.llm_named_threshold, read_shown=s.read_shown, quote=s.quote_answers)
+               named=s.llm_named_threshold, read_shown=s.read_shown, quote=s.quote_answers, listed=s.name_every_source)
     v.claims += [] if v.refused else stance_quotes(v.claims)
     return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
 
@@ -72,6 +74,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="the set's own collection, as bench_answers.py --corpus indexed it")
     ap.add_argument("--only-quote", action="store_true", help="rewrite only the recorded refusals that "
                     "verify.quote_answers turns into quotes (\"replayed\": \"quote\"); every other row stays")
+    ap.add_argument("--listed", action="store_true", help="rewrite only the rows verify.name_every_source changes, "
+                    "against the same check without it (\"replayed\": \"listed\"); a row the recorded run's "
+                    "check showed differently (drift) stays as recorded")
     args = ap.parse_args()
     a = collection_assistant(args.corpus)
     papers = {pid: p for pid, (p, _) in a.retriever.papers.items()}
@@ -79,7 +84,10 @@ def main() -> None:
     off = a.settings.model_copy(deep=True)
     off.verify.answers, off.answer.claim_specifics = 0.0, False
     off.verify.llm_named_threshold = off.verify.llm_threshold
-    off.verify.quote_answers = 0.0
+    off.verify.quote_answers, off.verify.name_every_source = 0.0, False
+    if args.listed:  # every rule as shipped but this one
+        off = a.settings.model_copy(deep=True)
+        off.verify.name_every_source = False
     path = REPORTS / f"answers_{args.name}_rows.jsonl"
     rows, counts = read_rows(path), {"replayed": 0, "changed": 0, "sources_differ": 0, "drift": 0}
     out = []
@@ -91,18 +99,22 @@ def main() -> None:
             continue
         counts["replayed"] += 1
         before, after = shown(a, off, row, c, verifier), shown(a, a.settings, row, c, verifier)
-        if before.text != row["answer"] and row.get("replayed") != "check":  # the recorded run's check differed
+        if before.text != row["answer"] and row.get("replayed") not in ("check", "listed"):  # the recorded run's check differed
             # (e.g. the source [1] shortcut, which the replay does not take)
             counts["drift"] += 1
             print(f"{row['id']}: drift, left as recorded unless a rule changes it")
         quoted = any(f.action == Action.QUOTED for f in after.flagged)
-        if args.only_quote and not (row["refused"] and quoted):
+        if args.listed and (before.text != row["answer"] or after.text == before.text):
+            out.append(row)  # the recorded run's check showed something else (drift), or nothing is added
+            if after.text != before.text:
+                print(f"{row['id']}: drift, and listing would change it; left as recorded")
+        elif args.only_quote and not (row["refused"] and quoted):
             out.append(row)  # the live check showed something here (drift) or no quote is involved: as recorded
         elif after.text != before.text:
             counts["changed"] += 1
             out.append({**row, "refused": after.refused, "citations": [x.title for x in after.citations],
                         "answer": after.text, "flags": [str(f.action) for f in after.flagged],
-                        "replayed": "quote" if args.only_quote else "check"})
+                        "replayed": "quote" if args.only_quote else "listed" if args.listed else "check"})
             print(f"{row['id']}: {row['answer'][:160]!r}\n   -> {after.text[:160]!r}")
         else:
             out.append(row)

@@ -175,6 +175,26 @@ def test_a_source_named_as_the_whole_answer_is_checked_for_what_the_question_ask
     assert [x.n for x in c.citations] == [1] and c.text.startswith(f'"{a.citations[0].title}" introduces'), c.flagged
 
 
+@pytest.mark.parametrize(("question", "gold"), [
+    ("Which papers study vector symbolic architectures?", ["Capacity Analysis of Vector Symbolic Architectures",
+     "Self-Attention Based Semantic Decomposition in Vector Symbolic Architectures"]),
+    ("Which papers evaluate HNSW indexes for vector search?", ["Vector Search with OpenAI Embeddings: Lucene Is All "
+     "You Need", "The Impacts of Data, Ordering, and Intrinsic Dimensionality on Recall in Hierarchical Navigable "
+     "Small Worlds"])])
+def test_which_papers_lists_the_sources_the_draft_left_out(settings, indexed, fast_llm, question, gold):
+    """ "Which papers ...?" answered with one of them: the real judge finds the predicate in the other's abstract,
+    and it is listed after the draft (streamed, never taken back); the sources that are not about it are not."""
+    probe = scripted(settings, indexed, fast_llm, REFUSAL).ask(question)
+    ns = [s.n for s in probe.sources if s.paper.title in gold]
+    assert len(ns) == 2, [s.paper.title for s in probe.sources]
+    events = list(scripted(settings, indexed, fast_llm, f"[{ns[0]}]").ask_stream(question))
+    a = events[-1].answer
+    assert sorted(c.n for c in a.citations) == ns, (a.text, [s.paper.title for s in a.sources], a.flagged)
+    assert [f.n for f in a.flagged if f.action == "listed"] == ns[1:]
+    assert "".join(e.text for e in events if isinstance(e, TokenEvent)) == a.text
+    assert a.text.startswith(f'"{a.citations[0].title}" ') and all(f'"{t}"' in a.text for t in gold), a.text
+
+
 def test_what_streams_is_never_taken_back(answering):
     events = list(answering.ask_stream("How does VMamba scan 2D images with selective state-space models?"))
     streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))

@@ -70,6 +70,15 @@ def test_an_answer_completed_from_the_question_says_so():
     assert "the model only named the source(s)" in answer_html(a)
 
 
+def test_a_paper_the_draft_left_out_of_which_papers_says_it_was_added():
+    a = Answer(question="Which papers have the key finding?", text='"T2" has the key finding [2].', refused=False,
+               citations=[Citation(2, "p2", "T2")], sources=[_source(1, "T1"), _source(2, "T2")], model="m",
+               flagged=[Flag(Action.LISTED, '"T2" has the key finding.', 2, reason="the draft did not name it; its "
+                             "abstract states what the question asks")],
+               claims=[Claim('"T2" has the key finding.', [2], {2: "Key finding here."}, {2: 0.9})])
+    assert "[2] added: the draft did not name it; its abstract states what the question asks" in answer_html(a)
+
+
 def test_refusal_lists_related_reading_and_says_why():
     a = Answer(question="q", text="I cannot answer this from the given papers.", refused=True, citations=[],
                sources=[], model="m", related=[_source(1, "Near Paper").hit],

@@ -307,7 +307,8 @@ class ClaimChecker:
             return 1.0
         return self.judge.relevance([text], self.question_vec)[0]
 
-    def check(self, sentence: cit.Sentence) -> Checked:
+    def check(self, sentence: cit.Sentence, named_bar: float | None = None) -> Checked:
+        """`named_bar`: a named answer's bar instead of the named judge's own (see ask.name_the_rest)."""
         text = sentence.text
         said = content_words(text)
         if len(said) < 3 and not sentence.cited:
@@ -340,6 +341,7 @@ class ClaimChecker:
                 flags.append(Flag(Action.OFF_TOPIC, text, n, reason=f"similarity to the question {rel:.2f}"))
                 continue
             judge, bar = self.named if sentence.asked and self.named else (None, None)
+            bar = named_bar if bar is not None and named_bar is not None else bar
             # a sentence naming its source ("[3] trains ...", a named answer) says which paper does what: read whole
             sup = self._support(statement(sentence.own[n]) if n in sentence.own else claim, n, judge,
                                 whole=bar is not None or (self.whole_named and n in sentence.named))

@@ -161,18 +161,26 @@ _LY_VERBS = frozenset({"apply", "comply", "imply", "multiply", "rely", "reply", 
 _MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "should", "shall"})
 
 
+# "Which papers X, and how do they differ?": the second question is no part of what a paper does
+_SECOND_QUESTION = re.compile(r",?\s+and\s+(?:what|how|which|why|where|who|whom|whether|do|does|did|is|are|was|were|"
+                              r"can)\b.*$", re.I)
+
+
+_ED_VERBS = frozenset({"embed", "need", "feed", "seed", "exceed", "proceed", "succeed", "speed", "shed", "breed"})
+
+
 def _singular(verb: str) -> str:
     """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged.
 
-    >>> [_singular(v) for v in ("study", "use", "discuss", "are", "has", "proposed", "also", "apply", "jointly")]
-    ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also', 'applies', 'jointly']
+    >>> [_singular(v) for v in ("study", "use", "discuss", "are", "has", "proposed", "also", "apply", "jointly", "embed")]
+    ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also', 'applies', 'jointly', 'embeds']
     """
     w = verb.lower()
     if w in ("also", "both", "all", "each", "then") or w.endswith("ly") and w not in _LY_VERBS:
         return verb  # an adverb, not the verb
     if w in ("are", "have", "do", "were"):
         return {"are": "is", "have": "has", "do": "does", "were": "was"}[w]
-    if w in _MODALS or w.endswith("ed"):
+    if w in _MODALS or w.endswith("ed") and w not in _ED_VERBS:
         return verb
     if w.endswith("s") and not w.endswith("ss"):
         return verb  # already singular: has, uses, studies
@@ -222,6 +230,8 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     ('[1]', '[1]')
     >>> named_answer("[1]", "Which papers do zero-shot classification using class embeddings?")
     '[1] does zero-shot classification using class embeddings.'
+    >>> named_answer("[2]", "Which papers embed data in hyperbolic space, and what does each use it for?")
+    '[2] embeds data in hyperbolic space.'
     """
     m = _WHICH.match(question)
     if m and re.match(r"(?:do|does|did)\b", m.group("rest"), re.I) and not _DO_VERB.fullmatch(m.group("rest")):
@@ -233,12 +243,25 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     if not m or not numbers or not (bare or name):
         return sentence
     markers = " and ".join(numbers) if len(numbers) < 3 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
-    verb, _, tail = m.group("rest").partition(" ")
+    verb, _, tail = _SECOND_QUESTION.sub("", m.group("rest")).partition(" ")
     one = len(numbers) == 1
     plural = m.group("noun").lower().endswith(("s", "ies"))
     if one and plural:
         verb = _singular(verb)
     return f"{markers} {verb}{' ' + tail if tail else ''}."
+
+
+def lists_papers(question: str) -> bool:
+    """Whether the question asks which papers (several) do something, in a form named_answer turns into a claim.
+
+    >>> lists_papers("Which papers apply sparse autoencoders to language models?")
+    True
+    >>> lists_papers("Which paper introduces ColBERTv2?"), lists_papers("Which models do transformers beat?")
+    (False, False)
+    """
+    m = _WHICH.match(question)
+    return m is not None and m.group("noun").lower() in {"papers", "works", "studies", "articles", "publications"} \
+        and named_answer("[1]", question) != "[1]"
 
 
 @dataclass

@@ -77,6 +77,8 @@ def answer_html(a: Answer) -> str:
             notes.append(f"“{html.escape(f.sentence)}” shown as its stance: the rest only restated the question")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
+        elif f.action == Action.LISTED:
+            notes.append(f"[{f.n}] added: {html.escape(f.reason)}")
         elif f.action == Action.NAMED:
             notes.append("the model only named the source(s); the sentence says what the question asked of them")
     if quoted := next((f for f in a.flagged if f.action == Action.QUOTED), None):  # before the quotes it explains

@@ -126,6 +126,11 @@ def main() -> None:
           "check with it (eval/replay_check.py --only-quote), and the refusals it turned carry \"replayed\": \"quote\" "
           "(nothing was tuned on test or "
           "pubmed). "
+          "To \"Which papers ...?\" the sources the draft left out are checked as named answers and listed when "
+          "their abstracts state the predicate (verify.name_every_source, designed on the which and dev sets); it "
+          "only adds sentences after the draft, so the rows of which, dev and which_test were replayed through the "
+          "check with it (eval/replay_check.py --listed; rows it changed carry \"replayed\": \"listed\"); no "
+          "test question is phrased that way. "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

@@ -181,7 +181,7 @@ class VerifySettings(_Section):
                                  "is quoted (eval/calibrate_quote.py).")
     name_every_source: bool = Field(True, description="To 'Which papers <predicate>?', every source the answer "
                                     "does not cite is checked as a named answer ('<title> <predicate>', whole "
-                                    "abstract, the named bar) and listed when it passes: the model names one or two "
+                                    "abstract, the LLM judge's main bar) and listed when it passes: the model names one or two "
                                     "of them (eval/replay_check.py --listed). Costs a judge read per such source.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")

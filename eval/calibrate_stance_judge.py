@@ -102,7 +102,7 @@ def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[flo
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     ask.fall_back(checker, v, a.settings.verify.quote_answers if quote is None else quote)
     if a.settings.verify.name_every_source if listed is None else listed:
-        ask.name_the_rest(checker, v, case["sources"])
+        ask.name_the_rest(checker, v, case["sources"], a.settings.verify.llm_threshold)
     return v
 
 

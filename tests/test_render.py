@@ -30,3 +30,13 @@ def test_references_say_when_a_yes_no_answer_is_its_sources_quotes():
     assert "[1] T1  (p1)" in out
     assert "No yes or no could be checked" not in references(Answer(question="q", text="A [1].", refused=False,
                                                    citations=[Citation(1, "p1", "T1")], sources=[], model="m"))
+
+
+def test_references_say_which_papers_were_added_to_the_draft():
+    a = Answer(question="Which papers study X?", text='"T1" studies X [1]. "T2" studies X [2].', refused=False,
+               citations=[Citation(1, "p1", "T1"), Citation(2, "p2", "T2")], sources=[], model="m",
+               flagged=[Flag(Action.LISTED, '"T2" studies X.', 2, reason="...")])
+    out = references(a)
+    assert out.endswith("([2] added: the draft did not name them; their abstracts state what the question asks)")
+    assert "added" not in references(Answer(question="q", text="A [1].", refused=False,
+                                            citations=[Citation(1, "p1", "T1")], sources=[], model="m"))

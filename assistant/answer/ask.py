@@ -202,14 +202,15 @@ def fall_back(checker: ClaimChecker, v: Verified, bar: float) -> list[Claim]:
     return quotes
 
 
-def name_the_rest(checker: ClaimChecker, v: Verified, sources: list[Source]) -> list[Claim]:
+def name_the_rest(checker: ClaimChecker, v: Verified, sources: list[Source], bar: float) -> list[Claim]:
     """To "Which papers <predicate>?", each source the shown answer does not cite is checked as a named answer
     ("<title> <predicate>", read against its whole abstract, as a draft of bare markers is, but at the main bar: on
     the dev sets the named bar admitted papers the model had rightly left out); those that pass are added, flagged
     LISTED. The small model names one or two of the papers it was given: on the dev which-questions the sources it
-    left out held half the gold papers (eval/replay_check.py --listed). [] when the question does not ask for papers
-    or the model refused."""
-    if v.refused or not cit.lists_papers(checker.question):
+    left out held half the gold papers (eval/replay_check.py --listed). `bar`: the LLM judge's main bar. [] when the
+    question does not ask for papers, the model refused, or the judge is not the LLM judge (no named-answer judge:
+    the rule was measured with that one only)."""
+    if v.refused or checker.named is None or not cit.lists_papers(checker.question):
         return []
     t = time.perf_counter()
     titles = {s.n: s.paper.title for s in sources}
@@ -221,7 +222,8 @@ def name_the_rest(checker: ClaimChecker, v: Verified, sources: list[Source]) -> 
         for s in cit.split_cited(cit.named_answer(f"[{src.n}]", checker.question, titles), titles):
             s.asked = True
             # a failed check is of a sentence the model never wrote: no flag
-            if (checked := checker.check(s, named_bar=checker.threshold)).claim:
+            checked = checker.check(s, named_bar=bar)
+            if checked.claim and checked.claim.cited == [src.n]:  # never a fragment attributed to another source
                 added.append(checked.claim)
                 v.flags.append(Flag(Action.LISTED, checked.claim.text, n=src.n, reason="the draft did not name it; "
                                     "its abstract states what the question asks"))
@@ -308,7 +310,8 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     if quotes := fall_back(checker, v, settings.verify.quote_answers):  # "Yes, <a false premise>" removed
         first_sentence = first_sentence or time.perf_counter()
         yield TokenEvent(render_claims(quotes))
-    if settings.verify.name_every_source and (listed := name_the_rest(checker, v, sources)):
+    if settings.verify.name_every_source and (listed := name_the_rest(checker, v, sources,
+                                                                      settings.verify.llm_threshold)):
         first_sentence = first_sentence or time.perf_counter()
         yield TokenEvent((" " if len(v.claims) > len(listed) else "") + render_claims(listed))
     for quote in stance_quotes(v.claims):  # "Yes [1]." and nothing more: what [1] says, in its words

@@ -161,11 +161,13 @@ _LY_VERBS = frozenset({"apply", "comply", "imply", "multiply", "rely", "reply", 
 _MODALS = frozenset({"can", "could", "will", "would", "may", "might", "must", "should", "shall"})
 
 
-# "Which papers X, and how do they differ?": the second question is no part of what a paper does
-_SECOND_QUESTION = re.compile(r",?\s+and\s+(?:what|how|which|why|where|who|whom|whether|do|does|did|is|are|was|were|"
-                              r"can)\b.*$", re.I)
-
-
+# "Which papers X, and how do they differ?": a second question (a question word then an auxiliary, or an auxiliary
+# then its subject, after ", and") is no part of what a paper does; "..., and how it extends to Y" is
+_SECOND_QUESTION = re.compile(
+    r",\s+and\s+(?:(?:what|how|which|why|where|who|whom|whether)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:do|does|did|is|are|was|were|can|could|would|should|has|have)|"
+    r"(?:do|does|did|is|are|was|were|can|could|would|should|has|have)\s+(?:they|it|these|those|each|the|both))\b.*$",
+    re.I)
 _ED_VERBS = frozenset({"embed", "need", "feed", "seed", "exceed", "proceed", "succeed", "speed", "shed", "breed"})
 
 
@@ -232,6 +234,10 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     '[1] does zero-shot classification using class embeddings.'
     >>> named_answer("[2]", "Which papers embed data in hyperbolic space, and what does each use it for?")
     '[2] embeds data in hyperbolic space.'
+    >>> named_answer("[2]", "Which papers explain what X means, and how it extends to Y?")
+    '[2] explains what X means, and how it extends to Y.'
+    >>> named_answer("[2]", "Which papers formally connect Mamba to attention?")
+    '[2] formally connects Mamba to attention.'
     """
     m = _WHICH.match(question)
     if m and re.match(r"(?:do|does|did)\b", m.group("rest"), re.I) and not _DO_VERB.fullmatch(m.group("rest")):
@@ -248,7 +254,13 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     plural = m.group("noun").lower().endswith(("s", "ies"))
     if one and plural:
         verb = _singular(verb)
+        if verb.lower().endswith("ly") and verb.lower() not in _LY_VERBS and tail:  # "formally connect" -> connects
+            second, _, rest = tail.partition(" ")
+            tail = f"{_singular(second)}{' ' + rest if rest else ''}"
     return f"{markers} {verb}{' ' + tail if tail else ''}."
+
+
+_NEGATED = re.compile(r"(?:(?:do|does|did)\s*n[o']t|not|never|no)\b", re.I)
 
 
 def lists_papers(question: str) -> bool:
@@ -258,10 +270,12 @@ def lists_papers(question: str) -> bool:
     True
     >>> lists_papers("Which paper introduces ColBERTv2?"), lists_papers("Which models do transformers beat?")
     (False, False)
+    >>> lists_papers("What works best for retrieval?"), lists_papers("Which papers don't use attention?")
+    (False, False)
     """
     m = _WHICH.match(question)
-    return m is not None and m.group("noun").lower() in {"papers", "works", "studies", "articles", "publications"} \
-        and named_answer("[1]", question) != "[1]"
+    return m is not None and m.group("noun").lower() in {"papers", "studies", "articles", "publications"} \
+        and not _NEGATED.match(m.group("rest")) and named_answer("[1]", question) != "[1]"
 
 
 @dataclass

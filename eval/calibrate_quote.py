@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from bench_answers import collection_assistant, read_rows  # eval/
 from calibrate_answered import DEV, cached_judge, report_sets
 from calibrate_stance_judge import Cached, case, replay
 from cpulock import turn  # eval/cpulock.py
+from time_stage import time_stage
 from tqdm import tqdm
 
 from assistant import Assistant
@@ -89,27 +88,7 @@ def time_live(a: Assistant) -> None:
     model's own, so a few may come out different from the recorded ones and not reach the rule)."""
     chosen = json.loads((EVAL / "reports" / "quote_calibration.json").read_text())
     ids = {x.split(":")[1] for x in chosen["dev"][str(chosen["chosen"])]["total"]["quoted"]}
-    questions = [q for f in DEV.values() for q in load_questions(EVAL / f) if q.id in ids]
-    spent: list[float] = []
-    fall_back = ask.fall_back
-
-    def timed(checker: Any, v: ask.Verified, bar: float) -> list[Any]:
-        t = time.perf_counter()
-        out = fall_back(checker, v, bar)
-        if out:
-            spent.append(time.perf_counter() - t)
-        return out
-
-    ask.fall_back = timed  # type: ignore[assignment]
-    totals = []
-    for q in questions:
-        with turn():
-            answer = a.ask(q.question)
-        totals.append(answer.timings["total_ms"] / 1000)
-        print(f"{q.id}: quoted={any(f.action == Action.QUOTED for f in answer.flagged)} "
-              f"total {totals[-1]:.1f} s", flush=True)
-    print(f"{len(spent)} of {len(questions)} quoted; the rule's time p50 {statistics.median(spent):.1f} s, "
-          f"range {min(spent):.1f}-{max(spent):.1f} s; answer total p50 {statistics.median(totals):.1f} s")
+    time_stage(a, "fall_back", [q for f in DEV.values() for q in load_questions(EVAL / f) if q.id in ids])
 
 
 def main() -> None:

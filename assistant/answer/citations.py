@@ -171,6 +171,11 @@ _SECOND_QUESTION = re.compile(
 _ED_VERBS = frozenset({"embed", "need", "feed", "seed", "exceed", "proceed", "succeed", "speed", "shed", "breed"})
 
 
+def _adverb(word: str) -> bool:
+    w = word.lower()
+    return w in ("also", "both", "all", "each", "then") or w.endswith("ly") and w not in _LY_VERBS
+
+
 def _singular(verb: str) -> str:
     """A plural verb made third person singular: study -> studies, use -> uses, are -> is; past forms unchanged.
 
@@ -178,7 +183,7 @@ def _singular(verb: str) -> str:
     ['studies', 'uses', 'discusses', 'is', 'has', 'proposed', 'also', 'applies', 'jointly', 'embeds']
     """
     w = verb.lower()
-    if w in ("also", "both", "all", "each", "then") or w.endswith("ly") and w not in _LY_VERBS:
+    if _adverb(w):
         return verb  # an adverb, not the verb
     if w in ("are", "have", "do", "were"):
         return {"are": "is", "have": "has", "do": "does", "were": "was"}[w]
@@ -254,7 +259,7 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     plural = m.group("noun").lower().endswith(("s", "ies"))
     if one and plural:
         verb = _singular(verb)
-        if verb.lower().endswith("ly") and verb.lower() not in _LY_VERBS and tail:  # "formally connect" -> connects
+        if _adverb(verb) and tail:  # "formally connect" -> "formally connects"
             second, _, rest = tail.partition(" ")
             tail = f"{_singular(second)}{' ' + rest if rest else ''}"
     return f"{markers} {verb}{' ' + tail if tail else ''}."

@@ -209,7 +209,7 @@ def startup(args: argparse.Namespace) -> None:
         vec = emb.embed([r["query"]])[0]
         c = Candidates(dense=[(cid.rsplit("#", 1)[0], 1 - d) for cid, d in retr.store.query_ids(vec, 50)],
                        lexical=[(pid, sc) for pid, _, _, sc in retr.lexical(r["query"], 50)],
-                       named=retr.snapshot.name_matches(r["query"]))
+                       named=retr.name_matches(r["query"]))
         for k, st in systems.items():
             ranked[k].append(fuse(c, st))
     hit1 = {k: round(sum(rk[:1] == [ids[r["paper"]]] for rk, r in zip(v, rows, strict=True)) / len(rows), 3)

@@ -4,7 +4,8 @@ Reads the rows eval/bench_answers.py wrote (eval/reports/answers_<set>_rows.json
 interleaved timing run (eval/reports/timing_<name>.json); no model runs. Writes
 eval/reports/answers.md and answers.json.
 
-    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,which_test,pubmed_first,pubmed] [--timing dev,test]
+    .venv/bin/python eval/report_answers.py [--sets dev,stance,test,which,which_test,names,pubmed_first,pubmed]
+        [--timing dev,test]
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def paired_timing(sets: list[str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="dev,stance,test,which,which_test,pubmed_first,pubmed")
+    ap.add_argument("--sets", default="dev,stance,test,which,which_test,names,pubmed_first,pubmed")
     ap.add_argument("--timing", default="dev,test", help="interleaved timing runs (timing_<name>.json), comma-separated")
     args = ap.parse_args()
     bundled = {pid: p for pid, (p, _) in Assistant(Settings(), progress=False).retriever.papers.items()}
@@ -103,6 +104,13 @@ def main() -> None:
           "left out of a named sentence's relevance). Which_test: eval/questions_which_test.jsonl, 40 more such "
           "questions (18 one-paper, 14 several-paper, 8 near misses) on other subjects, written afterwards by a helper "
           "that saw only the corpus, run once with those rules; nothing was tuned on it. "
+          "Names: eval/questions_names.jsonl, 48 questions that name a paper as users do (a quoted title, a coined "
+          "name such as \"the Faiss library\", an acronym, or the name in lower case; 36 answerable, 12 near misses), "
+          "written by a helper that saw only the corpus, after two test questions (t102, t107) were refused before "
+          "the model read anything; it is dev: the two title rules of the retriever (a word the question "
+          "capitalizes, a quoted title) were measured on it, and the rows of every set whose retrieval they "
+          "change were rerun live with and without them (the changed test and which rows carry \"rerun\": "
+          "\"names\"), so t102 and t107 are not held-out. "
           "PubMed: eval/questions_pubmed_style.jsonl, 64 yes/no questions (48 answerable, 25 of "
           "them 'no'; 16 near-misses) over a collection of its own, eval/corpus_pubmed_style.jsonl: 40 clinical "
           "abstracts in PubMed style, written by helpers for this set (no PubMed data can be fetched here), indexed "

@@ -39,7 +39,7 @@ def split(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def candidates(retr: Retriever, query: str, n: int) -> Candidates:
     dense = [(cid.rsplit("#", 1)[0], 1.0 - d) for cid, d in retr.store.query_ids(retr.embedder.embed([query])[0], n)]
     lexical = [(pid, score) for pid, _, _, score in retr.lexical(query, n)]
-    return Candidates(dense=dense, lexical=lexical, named=retr.snapshot.name_matches(query))
+    return Candidates(dense=dense, lexical=lexical, named=retr.name_matches(query))
 
 
 def metrics(ranked: list[list[str]], gold: list[str]) -> dict[str, float]:

@@ -61,6 +61,21 @@ def test_a_short_title_name_keeps_the_question_from_the_refusal_before_the_model
     assert not any(h.name_match for h in indexed.search("What does the hl dataset contain?", k=5))  # as written
 
 
+@pytest.mark.parametrize("question,title", [
+    ("What is the Faiss library and what does its paper describe?", "The Faiss library"),
+    ("What testing technique does 'I Bet You Did Not Mean That' build on?",
+     "I Bet You Did Not Mean That: Testing Semantic Importance via Betting")])
+def test_a_paper_named_by_a_title_word_or_a_quoted_title_passes_the_refusal_before_the_model(indexed, question,
+                                                                                              title):
+    # eval/questions_names.jsonl: both scored under answer.refuse_below (0.29, 0.28) and were refused unread
+    from assistant.answer import ask
+
+    r = ask.retrieve(ask.Question(question), indexed.retriever, 5)
+    assert r.best < indexed.settings.answer.refuse_below
+    assert [h.paper.title for h in r.hits if h.name_match] == [title]
+    assert not any(h.name_match for h in indexed.search(question.replace("Faiss", "faiss").replace("'", ""), k=5))
+
+
 def test_each_paper_appears_once_with_its_ranks(indexed):
     hits = indexed.search("sparse autoencoders interpret language model features", k=10)
     ids = [h.paper.paper_id for h in hits]

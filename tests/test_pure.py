@@ -134,6 +134,19 @@ def test_name_index_points_at_papers_with_a_rare_name_only():
     assert idx.matches("what is cased?") == set()  # names are case-sensitive
 
 
+def test_a_word_capitalized_mid_sentence_or_a_quoted_run_is_read_as_a_name():
+    from assistant.retrieve.names import capitalized_words, in_title, quoted, title_starts
+
+    assert capitalized_words("What is the Faiss library and what does its paper describe?") == {"Faiss"}
+    assert capitalized_words("Faiss is what? Does it scale?") == set()  # a sentence's first word says nothing
+    assert capitalized_words("Was CaSED run on the Poincaré ball?") == {"Poincaré"}  # CaSED: name_tokens' job
+    assert in_title("Ricci", "Alignment through Ollivier-Ricci Curvature")
+    assert not in_title("Commands", "Mapping Natural Language commands") and not in_title("Face", "Faces")
+    assert quoted("How broad was 'From Bricks to Bridges'? And 'Mamba'?") == ["from bricks to bridges"]
+    assert title_starts("From Bricks to Bridges: Product of Invariances", "from bricks to bridges")
+    assert not title_starts("From Bricksworth", "from bricks") and not title_starts("On Bricks", "bricks")
+
+
 def test_a_title_short_name_is_a_name_only_when_it_carries_capitals_and_only_as_written():
     from assistant.retrieve.names import title_name, title_name_keys
 

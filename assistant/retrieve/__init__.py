@@ -16,8 +16,11 @@ from assistant.config import RetrievalSettings
 from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
 from assistant.retrieve.fusion import Candidates, boosted, first_ranks, fused_scores, mmr, ordered
+from assistant.retrieve.names import MAX_NAME_PAPERS, capitalized_words, in_title, quoted, title_starts
 from assistant.retrieve.snapshot import open_or_build, snapshot_root
 from assistant.types import Hit, Paper, Passage
+
+_QUOTE_CANDIDATES = 50  # papers holding every word of a quoted run whose titles are read; more: too plain to name one
 
 __all__ = ["Retriever"]
 
@@ -44,6 +47,21 @@ class Retriever:
         """BM25's best n rows as (paper id, chunk position, paper hash at snapshot time, score)."""
         return [(*self.snapshot.row(r), score) for r, score in self.snapshot.lexical.search(query, n)]
 
+    def name_matches(self, query: str) -> set[str]:
+        """Papers the query names (assistant.retrieve.names): by a rare name-like word or a title's short name
+        (Snapshot.name_matches); by a word it capitalizes mid-sentence that at most MAX_NAME_PAPERS papers use, in
+        those papers' titles; or by a quoted run of words a title begins with."""
+        out = self.snapshot.name_matches(query)
+        for w in capitalized_words(query):
+            pids = self.snapshot.word_papers(w)
+            if 0 < len(pids) <= MAX_NAME_PAPERS:
+                out |= {pid for pid, (p, _) in self.store.get_papers(sorted(pids)).items() if in_title(w, p.title)}
+        for run in quoted(query):
+            pids = self.snapshot.papers_with_all(run.split())
+            if 0 < len(pids) <= _QUOTE_CANDIDATES:
+                out |= {pid for pid, (p, _) in self.store.get_papers(sorted(pids)).items() if title_starts(p.title, run)}
+        return out
+
     def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None,
                query_vec: np.ndarray | None = None) -> list[Hit]:
         """The k most relevant papers, each once, with their best passages and per-retriever ranks.
@@ -56,7 +74,7 @@ class Retriever:
         qvec = self.embedder.embed([query])[0] if query_vec is None else query_vec
         dense = [(cid, cid.rsplit("#", 1)[0], 1.0 - d) for cid, d in self.store.query_ids(qvec, s.candidates)]
         rows = self.lexical(query, s.candidates)
-        named = self.snapshot.name_matches(query)
+        named = self.name_matches(query)
         fused = fused_scores(Candidates(dense=[(pid, sim) for _, pid, sim in dense],
                                         lexical=[(pid, score) for pid, _, _, score in rows]), s)
         order = ordered(boosted(fused, named, s.name_boost))

@@ -6,7 +6,11 @@ a capital with a digit after it: CaSED, LASI, S3MA, ColBERTv2, TopoLM) are put f
 carry (ImageNet, GPT-4) are common knowledge rather than a pointer, so they are left to ranking.
 A title's short name (the words before its colon: "HL Dataset", "UFO") is a name too when it carries an
 acronym, however short: in a title it names that paper ("What does the HL Dataset contain?"), where
-anywhere else "HL" or "UFO" would be too short to point at anything.
+anywhere else "HL" or "UFO" would be too short to point at anything. And a word the query capitalizes
+where no sentence starts ("the Faiss library", "in 'From Bricks to Bridges'") names the papers whose title
+carries it, when few papers use the word at all (Retriever.name_matches): the asker's capital says it is a
+name, the title says whose. A quoted run of words that begins a title ('I Bet You Did Not Mean That') names
+that paper, whatever its words.
 (assistant.answer.support.names is a different rule for a different job: details a source must
 contain, where all-caps acronyms are usually paraphrases.)
 """
@@ -91,6 +95,51 @@ def title_name_keys(query: str) -> set[str]:
             if any(map(_marked, words[i:j])):
                 out.add(_TITLE_KEY + " ".join(words[i:j]).lower())
     return out
+
+
+_PLAIN_WORD = re.compile(r"[^\W\d_][\w^-]*")
+_SENTENCE_END = ".?!:"
+
+
+def capitalized_words(query: str) -> set[str]:
+    """Words of four or more characters the query writes with a capital where no sentence starts, other than
+    name-like words (name_tokens has those): "Faiss", "Matryoshka", "Bricks".
+
+    >>> sorted(capitalized_words("What is the Faiss library? Does it beat HNSW in 'From Bricks to Bridges'?"))
+    ['Bricks', 'Bridges', 'Faiss', 'From']
+    """
+    out = set()
+    for m in _PLAIN_WORD.finditer(query):
+        w = m.group(0).removesuffix("'s")
+        before = query[: m.start()].rstrip(" \"'\u201c\u2018(")
+        if before and before[-1] not in _SENTENCE_END and len(w) >= 4 and w[0].isupper() and not name_tokens(w):
+            out.add(w)
+    return out
+
+
+_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{3,200}?)['\"\u2019\u201d](?!\w)")
+QUOTED_WORDS = 2  # one quoted word ('Mamba') is a name or a term, left to the rules above
+
+
+def quoted(query: str) -> list[str]:
+    """Runs of at least QUOTED_WORDS words the query puts in quotes, lower-cased, punctuation dropped.
+
+    >>> quoted("What does 'I Bet You Did Not Mean That' test, and is \u201cFrom Bricks\u201d Plato's?")
+    ['i bet you did not mean that', 'from bricks']
+    """
+    runs = [" ".join(_words(m.group(1).lower())) for m in _QUOTED.finditer(query)]
+    return [r for r in runs if len(r.split()) >= QUOTED_WORDS]
+
+
+def title_starts(title: str, run: str) -> bool:
+    """The title's words begin with the run's (as `quoted` gives it)."""
+    words = " ".join(_words(title.lower()))
+    return words == run or words.startswith(run + " ")
+
+
+def in_title(word: str, title: str) -> bool:
+    """The title carries the word as written, as a whole word ("Ricci" in "Ollivier-Ricci Curvature")."""
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", title) is not None
 
 
 class NameIndex:

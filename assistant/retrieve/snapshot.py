@@ -104,6 +104,21 @@ class Snapshot:
         return out
 
 
+    def word_papers(self, word: str) -> set[str]:
+        """Paper ids whose title or text holds the word (any case)."""
+        return self.papers_with_all([word])
+
+    def papers_with_all(self, words: list[str]) -> set[str]:
+        """Paper ids with a row (title and chunk) holding every one of the words BM25 indexes (stopwords are not);
+        none when it indexes none of them."""
+        rows: np.ndarray | None = None
+        for w in words:
+            if self.lexical.indexes(w):
+                r = self.lexical.rows_with(w)
+                rows = r if rows is None else np.intersect1d(rows, r)
+        return set() if rows is None else {self.paper_ids[p].decode() for p in np.unique(self.chunk_paper[rows])}
+
+
 # ---- building ---------------------------------------------------------------------------
 def build(store: Store, root: Path) -> Snapshot:
     """Read the committed index from the store, write a snapshot under `root`, make it current, open it."""

@@ -72,8 +72,9 @@ class RetrievalSettings(_Section):
                                                  "scores divided by its best (max) or mapped onto [0, 1] (minmax).")
     dense_weight: float = Field(0.3, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(0.7, ge=0, description="Weight of the BM25 ranking in the fusion.")
-    name_boost: float = Field(0.5, ge=0, description="Times the best fused score added to papers carrying a rare "
-                              "name the query uses (CaSED): 0 = none, 1 or more = those papers first.")
+    name_boost: float = Field(0.5, ge=0, description="Times the best fused score added to papers the query names "
+                              "(a rare name such as CaSED, a title's short name, a capitalized title word, a quoted "
+                              "title: Retriever.name_matches): 0 = none, 1 or more = those papers first.")
     mmr: bool = Field(False, description="Re-rank the fused papers for diversity (MMR).")
     mmr_lambda: float = Field(0.7, ge=0, le=1, description="MMR trade-off: 1 = relevance only.")
     passages_per_paper: int = Field(2, ge=1, description="Best-matching chunks kept per paper.")
@@ -102,7 +103,7 @@ class AnswerSettings(_Section):
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "
-                                "similarity is below this and no paper carries a name the question uses "
+                                "similarity is below this and the question names no paper (Retriever.name_matches) "
                                 "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
                                 "lookup, scores 0.33).")
     refuse_unmentioned: bool = Field(True, description="Refuse before the model runs when the question names a "

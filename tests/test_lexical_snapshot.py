@@ -59,6 +59,23 @@ def test_numpy_build_scores_like_bm25s(tmp_path):
             np.testing.assert_allclose(ours.get_scores(q), ref.get_scores(q), rtol=1e-5, atol=1e-6)
 
 
+def test_snapshot_finds_titles_by_their_first_words_and_words_by_their_papers_within_a_limit(small, embedder):
+    from assistant.retrieve.names import run_words
+
+    s, store = small
+    snap = Retriever(store, embedder, s.retrieval).snapshot
+    title = PAPERS[0].title
+    first = " ".join(run_words(title).split()[:3])
+    assert snap.titles_starting(first, 3) == {PAPERS[0].paper_id}
+    assert snap.titles_starting(first + "zz", 3) == set()  # a run ends on a word boundary of the title
+    assert snap.titles_starting(run_words(title) + " more", 3) == set()
+    word = next(w for w in run_words(title).split() if len(w) > 4)
+    found = snap.word_papers(word, 12)
+    assert found and PAPERS[0].paper_id in found
+    assert snap.word_papers(word, len(found) - 1) is None  # more papers than asked for: none named
+    assert snap.word_papers("the", 12) == set()  # a stopword is not indexed
+
+
 def test_snapshot_is_reused_then_rebuilt_after_an_ingest_changes_papers(small, embedder):
     s, store = small
     root = snapshot_root(s)
@@ -113,6 +130,29 @@ def test_damaged_snapshot_is_rebuilt_not_used(small, embedder, caplog):
     assert Retriever(store, embedder, s.retrieval).snapshot.lexical.size == store.chunk_count()
     (root / "CURRENT").write_text("snap-missing")
     assert Retriever(store, embedder, s.retrieval).snapshot.lexical.size == store.chunk_count()
+
+
+def test_two_builds_at_once_both_end_with_a_usable_snapshot(small, embedder, monkeypatch):
+    # two processes open a stale snapshot together: the second build's clean-up removes the first one's
+    # directory before the first has opened it (seen when two bench processes started at once)
+    from assistant.retrieve import snapshot
+
+    s, store = small
+    root = snapshot_root(s)
+    real_open, raced = snapshot._open, []
+
+    def open_after_another_build(path, manifest, *, check):
+        if not raced:
+            raced.append(path.name)
+            monkeypatch.setattr(snapshot, "_open", real_open)
+            snapshot.build(store, root)  # the other process: its clean-up removes `path`
+        return real_open(path, manifest, check=check)
+
+    monkeypatch.setattr(snapshot, "_open", open_after_another_build)
+    snap = snapshot.build(store, root)
+    assert raced and not (root / raced[0]).exists()
+    assert snap.lexical.size == store.chunk_count() and snap.word_papers("the", 3) == set()
+    assert [p.name for p in root.iterdir() if p.name != "CURRENT"] == [_current(root).name]
 
 
 def test_store_without_generation_is_keyed_on_content(small, embedder):

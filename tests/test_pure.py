@@ -135,16 +135,20 @@ def test_name_index_points_at_papers_with_a_rare_name_only():
 
 
 def test_a_word_capitalized_mid_sentence_or_a_quoted_run_is_read_as_a_name():
-    from assistant.retrieve.names import capitalized_words, in_title, quoted, title_starts
+    from assistant.retrieve.names import capitalized_words, in_title, quoted, run_words, written_as_name
 
     assert capitalized_words("What is the Faiss library and what does its paper describe?") == {"Faiss"}
     assert capitalized_words("Faiss is what? Does it scale?") == set()  # a sentence's first word says nothing
-    assert capitalized_words("Was CaSED run on the Poincaré ball?") == {"Poincaré"}  # CaSED: name_tokens' job
+    assert capitalized_words("Compare:\n- Faiss\n- Annoy") == set()  # nor a list item's
+    assert capitalized_words("Was CaSED run on the Poincare\u0301 ball?") == {"Poincaré"}  # NFC; CaSED: name_tokens'
+    assert capitalized_words("What do Ollivier-Ricci curvatures show?") == {"Ollivier", "Ricci"}
     assert in_title("Ricci", "Alignment through Ollivier-Ricci Curvature")
     assert not in_title("Commands", "Mapping Natural Language commands") and not in_title("Face", "Faces")
+    assert written_as_name("Faiss", ["The Faiss library", "Faiss is a toolkit."])
+    assert not written_as_name("Commands", ["Mapping Natural Language Commands", "We map natural language commands"])
     assert quoted("How broad was 'From Bricks to Bridges'? And 'Mamba'?") == ["from bricks to bridges"]
-    assert title_starts("From Bricks to Bridges: Product of Invariances", "from bricks to bridges")
-    assert not title_starts("From Bricksworth", "from bricks") and not title_starts("On Bricks", "bricks")
+    assert quoted("Is \u2018Escaping Plato\u2019s Cave\u2019 right?") == [run_words("Escaping Plato's Cave: Towards")[:19]]
+    assert run_words("Large-Scale Plato\u2019s") == run_words("large scale plato's") == "large scale plato"
 
 
 def test_a_title_short_name_is_a_name_only_when_it_carries_capitals_and_only_as_written():

@@ -16,11 +16,9 @@ from assistant.config import RetrievalSettings
 from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
 from assistant.retrieve.fusion import Candidates, boosted, first_ranks, fused_scores, mmr, ordered
-from assistant.retrieve.names import MAX_NAME_PAPERS, capitalized_words, in_title, quoted, title_starts
+from assistant.retrieve.names import MAX_NAME_PAPERS, capitalized_words, in_title, quoted, written_as_name
 from assistant.retrieve.snapshot import open_or_build, snapshot_root
 from assistant.types import Hit, Paper, Passage
-
-_QUOTE_CANDIDATES = 50  # papers holding every word of a quoted run whose titles are read; more: too plain to name one
 
 __all__ = ["Retriever"]
 
@@ -49,17 +47,16 @@ class Retriever:
 
     def name_matches(self, query: str) -> set[str]:
         """Papers the query names (assistant.retrieve.names): by a rare name-like word or a title's short name
-        (Snapshot.name_matches); by a word it capitalizes mid-sentence that at most MAX_NAME_PAPERS papers use, in
-        those papers' titles; or by a quoted run of words a title begins with."""
+        (Snapshot.name_matches); by a word it capitalizes mid-sentence that at most MAX_NAME_PAPERS papers use and
+        none writes in lower case, in those papers' titles; or by a quoted run of words a title begins with."""
         out = self.snapshot.name_matches(query)
         for w in capitalized_words(query):
-            pids = self.snapshot.word_papers(w)
-            if 0 < len(pids) <= MAX_NAME_PAPERS:
-                out |= {pid for pid, (p, _) in self.store.get_papers(sorted(pids)).items() if in_title(w, p.title)}
+            if pids := self.snapshot.word_papers(w, MAX_NAME_PAPERS):
+                papers = [p for p, _ in self.store.get_papers(sorted(pids)).values()]
+                if written_as_name(w, (f"{p.title}\n{p.abstract}" for p in papers)):
+                    out |= {p.paper_id for p in papers if in_title(w, p.title)}
         for run in quoted(query):
-            pids = self.snapshot.papers_with_all(run.split())
-            if 0 < len(pids) <= _QUOTE_CANDIDATES:
-                out |= {pid for pid, (p, _) in self.store.get_papers(sorted(pids)).items() if title_starts(p.title, run)}
+            out |= self.snapshot.titles_starting(run, MAX_NAME_PAPERS) or set()
         return out
 
     def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None,

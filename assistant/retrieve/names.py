@@ -8,9 +8,10 @@ A title's short name (the words before its colon: "HL Dataset", "UFO") is a name
 acronym, however short: in a title it names that paper ("What does the HL Dataset contain?"), where
 anywhere else "HL" or "UFO" would be too short to point at anything. And a word the query capitalizes
 where no sentence starts ("the Faiss library", "in 'From Bricks to Bridges'") names the papers whose title
-carries it, when few papers use the word at all (Retriever.name_matches): the asker's capital says it is a
-name, the title says whose. A quoted run of words that begins a title ('I Bet You Did Not Mean That') names
-that paper, whatever its words.
+carries it, when few papers use the word at all and none of them writes it in lower case
+(Retriever.name_matches): the asker's capital says it is a name, the papers' own spelling agrees, the title
+says whose. A quoted run of words that begins a title ('I Bet You Did Not Mean That') names that paper,
+whatever its words (the snapshot keeps the titles' words sorted for that).
 (assistant.answer.support.names is a different rule for a different job: details a source must
 contain, where all-caps acronyms are usually paraphrases.)
 """
@@ -18,6 +19,7 @@ contain, where all-caps acronyms are usually paraphrases.)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 # only words with a capital followed later by a capital or a digit are looked at: one regex pass,
@@ -97,49 +99,74 @@ def title_name_keys(query: str) -> set[str]:
     return out
 
 
-_PLAIN_WORD = re.compile(r"[^\W\d_][\w^-]*")
+_PLAIN_WORD = re.compile(r"[^\W\d_](?:[\w^-]|'(?=\w))*")  # on plain() text: one apostrophe form
+_LEAD = re.compile(r"[\s\"'\u201c\u2018(*\u2022-]*$")  # quotes, brackets and bullets before a word
 _SENTENCE_END = ".?!:"
 
 
+def plain(text: str) -> str:
+    """NFC, with curly apostrophes straightened: "Poincaré" and "Plato\u2019s" written one way."""
+    return unicodedata.normalize("NFC", text).replace("\u2019", "'").replace("\u2018", "'")
+
+
 def capitalized_words(query: str) -> set[str]:
-    """Words of four or more characters the query writes with a capital where no sentence starts, other than
-    name-like words (name_tokens has those): "Faiss", "Matryoshka", "Bricks".
+    """Words of four or more characters the query writes with a capital where no sentence or line starts, other
+    than name-like words (name_tokens has those): "Faiss", "Matryoshka", "Bricks". A hyphenated word gives its
+    parts ("Ollivier-Ricci": "Ricci"; a capital after a hyphen is meant even at a sentence's start).
 
     >>> sorted(capitalized_words("What is the Faiss library? Does it beat HNSW in 'From Bricks to Bridges'?"))
     ['Bricks', 'Bridges', 'Faiss', 'From']
+    >>> sorted(capitalized_words("Ollivier-Ricci curvature and Plato\u2019s cave:\\n- Annoy"))
+    ['Plato', 'Ricci']
     """
+    query = plain(query)
     out = set()
     for m in _PLAIN_WORD.finditer(query):
-        w = m.group(0).removesuffix("'s")
-        before = query[: m.start()].rstrip(" \"'\u201c\u2018(")
-        if before and before[-1] not in _SENTENCE_END and len(w) >= 4 and w[0].isupper() and not name_tokens(w):
-            out.add(w)
+        before = query[: m.start()]
+        lead = _LEAD.search(before)
+        rest = before[: lead.start()] if lead else before
+        starts = not rest or rest[-1] in _SENTENCE_END or "\n" in before[len(rest):]
+        for i, part in enumerate(m.group(0).removesuffix("'s").split("-")):
+            if len(part) >= 4 and part[0].isupper() and (i or not starts) and not name_tokens(part):
+                out.add(part)
     return out
 
 
-_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{3,200}?)['\"\u2019\u201d](?!\w)")
+def run_words(text: str) -> str:
+    """A title or a quoted run as lower-case words joined by spaces, possessives and punctuation dropped,
+    hyphens split: the form `quoted` and the snapshot's title keys share.
+
+    >>> run_words("Escaping Plato\u2019s Cave: Large-Scale")
+    'escaping plato cave large scale'
+    """
+    return " ".join(w.removesuffix("'s") for w in re.findall(r"\w+(?:'s)?", plain(text).lower()))
+
+
+_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]((?:[^'\"\u2018\u2019\u201c\u201d]|(?<=\w)['\u2019](?=\w)){3,200}?)"
+                     r"['\"\u2019\u201d](?!\w)")  # an apostrophe between letters is inside: 'Escaping Plato's Cave'
 QUOTED_WORDS = 2  # one quoted word ('Mamba') is a name or a term, left to the rules above
 
 
 def quoted(query: str) -> list[str]:
-    """Runs of at least QUOTED_WORDS words the query puts in quotes, lower-cased, punctuation dropped.
+    """Runs of at least QUOTED_WORDS words the query puts in quotes, as run_words gives them.
 
-    >>> quoted("What does 'I Bet You Did Not Mean That' test, and is \u201cFrom Bricks\u201d Plato's?")
-    ['i bet you did not mean that', 'from bricks']
+    >>> quoted("Does 'I Bet You Did Not Mean That' test, is \u201cFrom Bricks\u201d the authors' 'Escaping Plato's Cave'?")
+    ['i bet you did not mean that', 'from bricks', 'escaping plato cave']
     """
-    runs = [" ".join(_words(m.group(1).lower())) for m in _QUOTED.finditer(query)]
+    runs = [run_words(m.group(1)) for m in _QUOTED.finditer(query)]
     return [r for r in runs if len(r.split()) >= QUOTED_WORDS]
-
-
-def title_starts(title: str, run: str) -> bool:
-    """The title's words begin with the run's (as `quoted` gives it)."""
-    words = " ".join(_words(title.lower()))
-    return words == run or words.startswith(run + " ")
 
 
 def in_title(word: str, title: str) -> bool:
     """The title carries the word as written, as a whole word ("Ricci" in "Ollivier-Ricci Curvature")."""
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", title) is not None
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", plain(title)) is not None
+
+
+def written_as_name(word: str, texts: Iterable[str]) -> bool:
+    """No text writes the word in lower case: "Faiss" is a name, "Commands" in "natural language commands" is
+    a word that a title capitalizes."""
+    low = re.compile(rf"(?<!\w){re.escape(word.lower())}(?!\w)")
+    return not any(low.search(plain(t)) for t in texts)
 
 
 class NameIndex:

@@ -38,12 +38,14 @@ from assistant.config import Settings
 from assistant.errors import IndexCorruptError
 from assistant.index.store import Store
 from assistant.retrieve.lexical import TOKENIZER, LexicalIndex
-from assistant.retrieve.names import MAX_NAME_PAPERS, name_tokens, title_name, title_name_keys
+from assistant.retrieve.names import MAX_NAME_PAPERS, name_tokens, run_words, title_name, title_name_keys
 
 log = logging.getLogger(__name__)
-FORMAT = 2  # 2: title names
+FORMAT = 3  # 2: title names; 3: title keys (names.run_words, sorted) for quoted titles
 _PAGE = 5000
 _MAX_NAME = 64
+TITLE_KEY_BYTES = 96  # a quoted run is matched on its first 96 bytes: longer ones name one paper all the same
+_MAX_CHUNKS = 64  # rows per paper assumed when a word's postings are too many for it to name a few papers
 
 
 def snapshot_root(settings: Settings) -> Path:
@@ -85,6 +87,8 @@ class Snapshot:
     paper_hashes: np.ndarray  # bytes (S)
     names: np.ndarray  # sorted bytes (S)
     name_papers: np.ndarray  # int32 (len(names), MAX_NAME_PAPERS), -1 padded
+    title_keys: np.ndarray  # sorted bytes (S): each title's run_words, cut at TITLE_KEY_BYTES
+    title_rows: np.ndarray  # int32: the paper row of each title key
     manifest: dict[str, Any]
 
     def row(self, row: int) -> tuple[str, int, str]:
@@ -104,19 +108,28 @@ class Snapshot:
         return out
 
 
-    def word_papers(self, word: str) -> set[str]:
-        """Paper ids whose title or text holds the word (any case)."""
-        return self.papers_with_all([word])
+    def word_papers(self, word: str, most: int) -> set[str] | None:
+        """Paper ids whose title or text holds the word (any case), or None when more than `most` papers do (then
+        no ids are decoded, and a word with very many rows is not even counted)."""
+        rows = self.lexical.rows_with(word)
+        if len(rows) > most * _MAX_CHUNKS:
+            return None
+        papers = np.unique(self.chunk_paper[rows])
+        return None if len(papers) > most else {self.paper_ids[p].decode() for p in papers}
 
-    def papers_with_all(self, words: list[str]) -> set[str]:
-        """Paper ids with a row (title and chunk) holding every one of the words BM25 indexes (stopwords are not);
-        none when it indexes none of them."""
-        rows: np.ndarray | None = None
-        for w in words:
-            if self.lexical.indexes(w):
-                r = self.lexical.rows_with(w)
-                rows = r if rows is None else np.intersect1d(rows, r)
-        return set() if rows is None else {self.paper_ids[p].decode() for p in np.unique(self.chunk_paper[rows])}
+    def titles_starting(self, run: str, most: int) -> set[str] | None:
+        """Paper ids whose title's words (names.run_words) begin with the run's, or None when more than `most` do."""
+        key = run.encode()[:TITLE_KEY_BYTES]
+        i = int(np.searchsorted(self.title_keys, key))
+        out: set[str] = set()
+        while i < len(self.title_keys) and self.title_keys[i].startswith(key):
+            t = self.title_keys[i]
+            if len(key) == TITLE_KEY_BYTES or len(t) == len(key) or t[len(key): len(key) + 1] == b" ":
+                if len(out) == most:
+                    return None
+                out.add(self.paper_ids[int(self.title_rows[i])].decode())
+            i += 1
+        return out
 
 
 # ---- building ---------------------------------------------------------------------------
@@ -155,6 +168,7 @@ def build(store: Store, root: Path) -> Snapshot:
                 tok.add(texts)
             key["content"] = content_fingerprint(committed)
             rare = sorted((n.encode(), sorted(rows)) for n, rows in names.items() if len(rows) <= MAX_NAME_PAPERS)
+            keys = sorted((run_words(t).encode()[:TITLE_KEY_BYTES], row) for row, t in enumerate(titles))
             name_papers = np.full((len(rare), MAX_NAME_PAPERS), -1, dtype=np.int32)
             for i, (_, rows) in enumerate(rare):
                 name_papers[i, : len(rows)] = rows
@@ -164,9 +178,11 @@ def build(store: Store, root: Path) -> Snapshot:
                 "paper_ids": np.asarray([p.encode() for p in committed], dtype=bytes),
                 "paper_hashes": np.asarray([h.encode() for h in committed.values()], dtype=bytes),
                 "names": np.asarray([n for n, _ in rare], dtype=bytes), "name_papers": name_papers,
+                "title_keys": np.asarray([k for k, _ in keys], dtype=bytes),
+                "title_rows": np.asarray([r for _, r in keys], dtype=np.int32),
             }
             n_rows, n_papers = len(chunk_paper), len(committed)
-            del chunk_paper, chunk_pos, titles, prow, names, rare, committed  # a million of each: freed first
+            del chunk_paper, chunk_pos, titles, prow, names, rare, committed, keys  # a million of each: freed first
             lexical = tok.index()
         finally:
             tok.close()
@@ -187,11 +203,19 @@ def build(store: Store, root: Path) -> Snapshot:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    for old in root.iterdir():  # processes that still map old arrays keep them (POSIX unlink)
+    try:  # opened (mapped) before the others are removed: their readers keep their arrays (POSIX unlink)
+        snap = _open(root / name, manifest, check=False)
+    except SnapshotError:
+        if (root / name).is_dir():
+            raise
+        # a process that built the same index at the same time removed this one: its own is the current one
+        log.info("BM25 snapshot %s was replaced by another process's build; using that", name)
+        return open_or_build(store, root, rebuild=False)
+    for old in root.iterdir():
         if old.name not in (name, "CURRENT") and not old.name.endswith(".tmp"):
             shutil.rmtree(old, ignore_errors=True)
     log.info("BM25 snapshot of %d chunks built in %.1fs at %s", n_rows, time.perf_counter() - t0, root / name)
-    return _open(root / name, manifest, check=False)
+    return snap
 
 
 _STALE_S = 24 * 3600
@@ -328,7 +352,8 @@ def _open(path: Path, manifest: dict[str, Any], *, check: bool) -> Snapshot:
                 raise SnapshotError(f"{f} fails its CRC check")
     try:
         a = {k: np.load(path / f"{k}.npy", mmap_mode="r", allow_pickle=False)
-             for k in ("chunk_paper", "chunk_pos", "paper_ids", "paper_hashes", "names", "name_papers")}
+             for k in ("chunk_paper", "chunk_pos", "paper_ids", "paper_hashes", "names", "name_papers", "title_keys",
+                       "title_rows")}
         lexical = LexicalIndex.load(path / "bm25", manifest["rows"], mmap=True)
     except (OSError, ValueError, KeyError) as e:
         raise SnapshotError(f"cannot read the BM25 snapshot at {path}: {e}") from e

@@ -144,7 +144,7 @@ def test_a_word_capitalized_mid_sentence_or_a_quoted_run_is_read_as_a_name():
     assert capitalized_words("What do Ollivier-Ricci curvatures show?") == {"Ollivier", "Ricci"}
     assert in_title("Ricci", "Alignment through Ollivier-Ricci Curvature")
     assert not in_title("Commands", "Mapping Natural Language commands") and not in_title("Face", "Faces")
-    assert written_as_name("Faiss", ["The Faiss library", "Faiss is a toolkit."])
+    assert written_as_name("Faiss", ["The Faiss library", "Faiss is a toolkit. Code: https://github.com/x/faiss"])
     assert not written_as_name("Commands", ["Mapping Natural Language Commands", "We map natural language commands"])
     assert quoted("How broad was 'From Bricks to Bridges'? And 'Mamba'?") == ["from bricks to bridges"]
     assert quoted("Is \u2018Escaping Plato\u2019s Cave\u2019 right?") == [run_words("Escaping Plato's Cave: Towards")[:19]]

@@ -162,11 +162,14 @@ def in_title(word: str, title: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", plain(title)) is not None
 
 
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+
+
 def written_as_name(word: str, texts: Iterable[str]) -> bool:
-    """No text writes the word in lower case: "Faiss" is a name, "Commands" in "natural language commands" is
-    a word that a title capitalizes."""
+    """No text writes the word in lower case, links aside ("github.com/facebookresearch/faiss"): "Faiss" is a
+    name, "Commands" in "natural language commands" is a word that a title capitalizes."""
     low = re.compile(rf"(?<!\w){re.escape(word.lower())}(?!\w)")
-    return not any(low.search(plain(t)) for t in texts)
+    return not any(low.search(_URL.sub(" ", plain(t))) for t in texts)
 
 
 class NameIndex:

@@ -107,7 +107,6 @@ class Snapshot:
                 out |= {self.paper_ids[p].decode() for p in self.name_papers[i] if p >= 0}
         return out
 
-
     def word_papers(self, word: str, most: int) -> set[str] | None:
         """Paper ids whose title or text holds the word (any case), or None when more than `most` papers do (then
         no ids are decoded, and a word with very many rows is not even counted)."""

@@ -56,15 +56,11 @@ class LexicalIndex:
             raise ValueError(f"BM25 arrays hold {bm25.scores['num_docs']} documents, the row table {size}")
         return cls(bm25, size)
 
-    def indexes(self, word: str) -> bool:
-        """Whether BM25 has the word (its lower-case token; stopwords it does not)."""
-        return bool(self.size) and word.lower() in self.bm25.vocab_dict
-
     def rows_with(self, word: str) -> np.ndarray:
-        """The rows whose text holds the word (its lower-case token), from BM25's postings."""
-        if not self.indexes(word):
+        """The rows whose text holds the word (its lower-case token), from BM25's postings; none for a stopword."""
+        t = self.bm25.vocab_dict.get(word.lower()) if self.size else None
+        if t is None:
             return np.zeros(0, dtype=np.int64)
-        t = self.bm25.vocab_dict[word.lower()]
         ptr = self.bm25.scores["indptr"]
         return np.asarray(self.bm25.scores["indices"][ptr[t]: ptr[t + 1]])
 

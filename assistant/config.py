@@ -184,6 +184,10 @@ class VerifySettings(_Section):
                                     "does not cite is checked as a named answer ('<title> <predicate>', whole "
                                     "abstract, the LLM judge's main bar) and listed when it passes: the model names one or two "
                                     "of them (eval/replay_check.py --listed). Costs a judge read per such source.")
+    premises: bool = Field(True, description="To a wh-question, a sentence opening with what the question assumes "
+                           "('X does P by Q' to 'How does X do P?') keeps its wording only when a source backing it "
+                           "states P, read as a named answer is (whole abstract, the named bar); otherwise the source "
+                           "sentence Q rests on is quoted. Costs a judge read per such sentence.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

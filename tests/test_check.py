@@ -649,3 +649,28 @@ def test_a_yes_no_draft_the_check_removes_entirely_gives_way_to_the_answering_so
     assert answer({"Alpha": (0.3, 0.4), "Beta": (0.1, 0.1)}, bar=0.0)[0] == []  # off
     quotes, v = answer({"Alpha": (0.3, 0.4), "Beta": (0.1, 0.1)}, draft="I cannot answer this from the given papers.")
     assert quotes == [] and v.refused  # the model's own refusal is not overruled
+
+
+def test_an_opening_that_restates_what_a_wh_question_assumes_must_be_stated_too_or_the_source_is_quoted():
+    """"X does P by Q [1]" to "How does X do P?": the whole sentence passes on Q; P alone is read (as a named
+    answer is) and, stated by no backing source, the sentence Q rests on is shown in the source's words."""
+    sources = [Source(1, hit("Alpha", 0.7), ["a"])]
+    question = "How does the alpha method grow kiwis in winter?"
+    text = "The alpha method grows kiwis in winter by using mango-fact [1]."
+
+    def checked(table: dict[tuple[str, str], float], asked: str = question, premises: bool = True):
+        verifier = ScriptedVerifier(table)
+        checker = ClaimChecker(asked, sources, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
+                               named=(verifier, 0.4), premises=premises)  # type: ignore[arg-type]
+        return checker.check(cit.split_cited(text)[0]), verifier.calls
+
+    out, calls = checked({("mango-fact", "Alpha"): 0.9})
+    assert out.claim is not None and out.claim.text == "\u201cAlpha says mango-fact\u201d."
+    assert out.claim.cited == [1] and out.flags[-1].action == Action.PREMISE
+    assert calls[-1] == "The alpha method grows kiwis in winter."  # the opening, read on its own
+    out, _ = checked({("mango-fact", "Alpha"): 0.9, ("grows kiwis", "Alpha"): 0.45})  # over the named bar
+    assert out.claim is not None and out.claim.text.startswith("The alpha method grows") and out.flags == []
+    out, calls = checked({("mango-fact", "Alpha"): 0.9}, premises=False)
+    assert out.claim is not None and out.claim.text.startswith("The alpha method grows") and len(calls) == 1
+    out, _ = checked({("mango-fact", "Alpha"): 0.9}, asked="Does the alpha method grow kiwis in winter?")
+    assert out.claim is not None and out.claim.text.startswith("The alpha method grows")  # a yes/no question: no premise

@@ -273,3 +273,48 @@ def test_a_paper_named_as_the_whole_answer_is_kept_at_the_named_bar_and_a_wrong_
     assert shown(right, None) == []  # at the main bar the right paper was refused
     assert shown(near, s.verify.llm_named_threshold) == []
     assert cit.named_answer("[1]", question) == "[1] analyzes StyleGAN2's channel-wise style space for disentangled editing."
+
+
+def test_a_sentence_affirming_a_false_premise_shows_the_sources_words_and_a_true_premise_stands(judge, embedder,
+                                                                                               papers):
+    """Dev false premise d028: "Why does Break-for-Make learn content and style in one shared parameter space?"
+    drew "... learns content and style in one shared parameter space because it ... separates the parameter space
+    [1]", which the claim judge passed as a whole. Its opening, what the question assumes, is read on its own as
+    the asker's words (named bar, whole abstract): the paper does not state it, so the paper's own sentence is
+    shown instead. Dev q030's opening, which its paper does state, keeps the model's sentence."""
+    from assistant.answer import citations as cit
+    from assistant.answer.check import ClaimChecker
+    from assistant.answer.support import EmbeddingJudge
+    from assistant.types import Action, Hit, Source
+
+    s = Settings()
+    fit = EmbeddingJudge(embedder, corpus=(f"{p.title} {p.abstract}" for p in papers.values()))
+
+    def check(title: str, question: str, text: str, premises: bool = True):
+        paper = papers[title]
+        sources = [Source(1, Hit(paper, 0.0, 1, 1, 0.7), [])]
+        checker = ClaimChecker(question, sources, verifier=judge, threshold=s.verify.llm_threshold, settings=s.answer,
+                               judge=fit, named=(judge, s.verify.llm_named_threshold), premises=premises)
+        return checker.check(cit.split_cited(text)[0])
+
+    title = "Break-for-Make: Modular Low-Rank Adaptations for Composable Content-Style Customization"
+    question = "Why does the Break-for-Make customization method learn content and style in one shared parameter space?"
+    draft = ("The Break-for-Make customization method learns content and style in one shared parameter space because "
+             "it proposes a learning framework that separates the parameter space to facilitate individual learning "
+             "of content and style, thereby enabling disentangled content and style [1].")
+    assert check(title, question, draft, premises=False).claim is not None  # the whole sentence passes the judge
+    out = check(title, question, draft)
+    assert out.claim is not None and out.flags[-1].action == Action.PREMISE, out.flags
+    assert out.claim.cited == [1] and out.claim.text.startswith("\u201c")
+    assert "one shared parameter space" not in out.claim.text
+    for line in out.claim.evidence[1].splitlines():  # verbatim sentences of the paper, each quoted
+        assert line in papers[title].abstract and line[:-1] in out.claim.text
+    assert any("separat" in line for line in out.claim.evidence[1].splitlines())
+
+    kept = check("SoFar: Language-Grounded Orientation Bridges Spatial Reasoning and Object Manipulation",
+                 "How can robots reason about object orientation described in language, like the direction a USB plug "
+                 "is inserted or where a knife's handle points?",
+                 "Robots can reason about object orientation described in language using semantic orientation, which "
+                 "defines object orientations using natural language in a reference-frame-free manner [1].")
+    assert kept.claim is not None and kept.claim.text.startswith("Robots can reason"), kept.flags
+    assert not any(f.action == Action.PREMISE for f in kept.flags)

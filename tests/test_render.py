@@ -40,3 +40,11 @@ def test_references_say_which_papers_were_added_to_the_draft():
     assert out.endswith("([2] added: the draft did not name them; their abstracts state what the question asks)")
     assert "added" not in references(Answer(question="q", text="A [1].", refused=False,
                                             citations=[Citation(1, "p1", "T1")], sources=[], model="m"))
+
+
+def test_references_say_which_sentences_became_their_sources_words():
+    a = Answer(question="How does T1 do X?", text="\u201cT1 does Y\u201d [1].", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[], model="m",
+               flagged=[Flag(Action.PREMISE, "T1 does X by Y.", 1, 0.2, reason="...")])
+    assert references(a).endswith("(quoted from [1]: the draft took from the question what the source does not "
+                                  "state)")

@@ -139,3 +139,13 @@ def test_a_sentence_that_does_not_answer_or_names_what_its_source_lacks_says_why
     out = answer_html(a)
     assert "removed “They slowed CKD in type 2 diabetes.”: [1] states it but does not answer the question" in out
     assert "the source does not state “It beat GPT-4.” (the source does not mention GPT-4)" in out
+
+
+def test_a_sentence_that_affirmed_the_questions_premise_says_the_sources_words_replaced_it():
+    draft = "T1 grows kiwis by key finding."
+    a = Answer(question="How does T1 grow kiwis?", text="\u201cKey finding here\u201d [1].", refused=False,
+               citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",
+               flagged=[Flag(Action.PREMISE, draft, 1, 0.2, reason="...")],
+               claims=[Claim("\u201cKey finding here\u201d.", [1], {1: "Key finding here."}, {1: 0.9})])
+    out = answer_html(a)
+    assert f"“{draft}” replaced by the words of [1]" in out and "Key finding here" in out

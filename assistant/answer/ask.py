@@ -292,7 +292,7 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
                            stance=(settings.verify.stance_yes, settings.verify.stance_no),
                            answers=settings.verify.answers, named=named,
                            check_against=as_shown(sources) if settings.verify.read_shown else None,
-                           whole_named=True)
+                           whole_named=True, premises=settings.verify.premises)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:

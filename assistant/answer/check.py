@@ -24,6 +24,10 @@ Per sentence:
   is shown (citations.each_named);
 - a sentence whose citations all fail is attributed to the allowed source that states it, or
   is not shown;
+- to a wh-question, a kept sentence that opens by saying again what the question assumes ("X does P by Q" to
+  "How does X do P?") shows the source's own sentence instead when no source it rests on states that opening,
+  read as the asker's words (`premises`): "Matrix subspace projection balances the losses of its multiple
+  discriminators by not requiring multiple discriminators [1]" affirms a premise the paper denies;
 - to a yes/no question whose draft loses every sentence, the source that answers it gives its own
   sentences, quoted, with no stance (`passages`, called by ask.fall_back).
 Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
@@ -163,6 +167,8 @@ def polarity(text: str) -> int:
     return len(_FINDING_NEGATION.findall(text)) % 2
 
 
+_LEADS = re.compile(r",?\s+(?:because|by|due to|since|through|thanks to|so that|in order to|using|via|which)\s",
+                    re.I)  # where the premise a sentence restates ends and what it adds begins
 _CLAUSE = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s*|\.\s+", re.I)
 
 
@@ -205,6 +211,23 @@ def restates(sentence: str, question: str) -> bool:
     return not (said - roots(question)) and not (names(sentence) - content_words(question))
 
 
+def premise(sentence: str, question: str) -> tuple[str, str] | None:
+    """(the opening, the rest) of a sentence whose opening, up to its first connective, only restates what a
+    wh-question assumes; None otherwise (a yes/no question's premise is its stance, checked there).
+
+    >>> premise("MSP balances the losses of its discriminators by not requiring them.",
+    ...         "How does MSP balance the losses of its discriminators?")
+    ('MSP balances the losses of its discriminators.', 'not requiring them.')
+    >>> premise("MSP needs no discriminators, by design.", "How does MSP balance the losses of its discriminators?")
+    """
+    if not _WH.match(question) or not (m := _LEADS.search(sentence)):
+        return None
+    head, rest = sentence[:m.start()].strip(), sentence[m.end():].strip()
+    if len(head.split()) < 3 or not rest or not restates(head, question):
+        return None
+    return head.rstrip(",;:") + ".", rest
+
+
 @dataclass
 class Checked:
     """The outcome of checking one sentence: shown as `claim`, or not shown (claim is None)."""
@@ -221,7 +244,8 @@ class ClaimChecker:
                  question_vec: np.ndarray | None = None, yes_no: bool | None = None,
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
                  joint_floor: float | None = None, stance: tuple[float, float] | None = None,
-                 answers: float = 0.0, named: tuple[Verifier, float] | None = None, whole_named: bool = False) -> None:
+                 answers: float = 0.0, named: tuple[Verifier, float] | None = None, whole_named: bool = False,
+                 premises: bool = False) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -245,6 +269,7 @@ class ClaimChecker:
         # judge reads lower than a source's own; `named` is the judge (the abstract one) and bar that decide it
         self.named = named
         self.whole_named = whole_named  # a sentence naming its source is read against the whole abstract
+        self.premises = premises  # see _premise
 
     def _support(self, claim: str, n: int, verifier: Verifier | None = None, whole: bool = False) -> Support:
         """Does source n state the claim? Read from the text it showed the model (`check_against`), or from its
@@ -382,6 +407,9 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
+        split = premise(claim, self.question) if self.premises else None
+        if split and (quote := self._premise(text, split, kept, flags)) is not None:
+            return quote
         # "Yes, linear models are relatively unbiased" to "Are linear models strongly biased?": a true statement
         # under a stance its source does not take. The stance stays only when a source that states the content
         # also answers that way, by the same rule and bars as a restated stance (_check_stance)
@@ -421,6 +449,25 @@ class ClaimChecker:
         answers = {j: sum(verifier.stance(self.question, replace(paper, abstract=shown[j]))) for j in order[:look]}
         best = sorted(answers, key=lambda j: (-answers[j], j))[:most]
         return [Claim(quoted(shown[j]), [n], {n: shown[j]}, {n: round(said[n], 3)}) for j in sorted(best)]
+
+    def _premise(self, text: str, split: tuple[str, str], kept: dict[int, Support], flags: list[Flag]) -> Checked | None:
+        """A kept sentence whose opening restates what the question assumes ("X does P because Q" to "Why does X
+        do P?"): the judge read the whole sentence, and a supported Q carries an unsupported P past it. P is the
+        asker's words, read against each backing source's whole abstract by the named-answer judge and bar. When
+        no source states P, the sentence Q rests on is quoted from the best backing source instead: the reader
+        gets the source's words, not the premise affirmed. None: some source states P, the sentence stands."""
+        head, rest = split
+        judge, bar = self.named or (None, None)
+        reads = {n: self._support(head, n, judge, whole=True) for n in kept}
+        if any(self._passes(sup, bar) for sup in reads.values()):
+            return None
+        n = max(kept, key=lambda k: kept[k].score)
+        lines = [x for x in self._rests_on(rest, n, kept[n]).splitlines() if x.strip()]
+        flags.append(Flag(Action.PREMISE, text, n, round(reads[n].score, 3),
+                          reason=f"[{n}] does not state \u201c{head}\u201d, which the question assumes: its own "
+                          "words are shown"))
+        return Checked(Claim(" ".join(quoted(x) for x in lines), [n], {n: "\n".join(lines)},
+                             {n: round(kept[n].score, 3)}), flags)
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag

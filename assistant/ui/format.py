@@ -76,8 +76,8 @@ def answer_html(a: Answer) -> str:
         elif f.action == Action.STANCE:
             notes.append(f"“{html.escape(f.sentence)}” shown as its stance: the rest only restated the question")
         elif f.action == Action.PREMISE:
-            notes.append(f"“{html.escape(f.sentence)}” replaced by the words of [{f.n}]: it does not state what "
-                         "the sentence takes from the question")
+            notes.append(f"“{html.escape(f.sentence)}” replaced by the words of [{f.n}]: [{f.n}] does not state what "
+                         "the sentence took from the question")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.LISTED:

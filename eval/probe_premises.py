@@ -5,10 +5,12 @@ only turns such a sentence into its source's quoted words, so no other row can c
 refusal.
 
 Rows go to eval/reports/premises_<name>_rows.jsonl (a rerun resumes there); with --merge the "on" rows replace
-the set's recorded product rows whose answer they change, marked "rerun": "premises".
+the set's recorded product rows whose answer they change, marked "rerun": "premises". A set with no recorded rows
+(premise_test, written for this rule) runs every question, on and off.
 
     .venv/bin/python eval/probe_premises.py dev [--merge]
     .venv/bin/python eval/probe_premises.py test --questions eval/questions_test.jsonl [--merge]
+    .venv/bin/python eval/probe_premises.py premise_test
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from assistant.evaluate.scoring import answer_metrics
 EVAL = Path(__file__).parent
 REPORTS = EVAL / "reports"
 QUESTIONS = {"dev": "questions", "test": "questions_test", "names": "questions_names", "which": "questions_which",
-             "which_test": "questions_which_test"}
-SHOWN = ("claim_citation_precision", "claim_citation_recall", "gold_evidence_cited", "quotes_gold_evidence",
+             "which_test": "questions_which_test", "premise_test": "questions_premises"}
+SHOWN = ("false_refusal_rate", "claim_citation_precision", "claim_citation_recall", "gold_evidence_cited", "quotes_gold_evidence",
          "facts_stated", "paper_precision", "paper_recall")
 
 
@@ -49,10 +51,13 @@ def main() -> None:
     args = ap.parse_args()
     recorded_path = REPORTS / f"answers_{args.name}_rows.jsonl"
     recorded = read_rows(recorded_path)
-    ids = candidates(recorded)
-    qs = [q for q in load_questions(args.questions or EVAL / f"{QUESTIONS[args.name]}.jsonl") if q.id in ids]
+    every = load_questions(args.questions or EVAL / f"{QUESTIONS[args.name]}.jsonl")
     out = REPORTS / f"premises_{args.name}_rows.jsonl"
     done = {(r["premises"], r["id"]) for r in read_rows(out)}
+    # the rows run before count too: once merged, a recorded answer no longer holds the sentence the rule replaced
+    ran = {i for _, i in done}
+    ids = sorted(set(candidates(recorded)) | ran) if recorded else [q.id for q in every]
+    qs = [q for q in every if q.id in ids]
     a = Assistant(progress=False)
     with out.open("a", encoding="utf-8") as f:
         for on in (True, False):
@@ -68,15 +73,17 @@ def main() -> None:
     papers = {pid: p for pid, (p, _) in a.retriever.papers.items()}
     side = {on: [r for r in rows if r["premises"] is on and r["id"] in ids] for on in (True, False)}
     print(f"{args.name}: {len(ids)} rows read by the rule")
-    for on in (False, True):
-        m = answer_metrics(side[on], papers)
-        print(f"  premises {'on ' if on else 'off'}: " + ", ".join(f"{k} {m.get(k)}" for k in SHOWN))
+    tags = sorted({t for r in side[True] for t in r["tags"]}) if not recorded else []
+    for tag in [None, *tags]:
+        for on in (False, True):
+            m = answer_metrics([r for r in side[on] if tag is None or tag in r["tags"]], papers)
+            print(f"  {tag or 'all'}, premises {'on ' if on else 'off'}: " + ", ".join(f"{k} {m.get(k)}" for k in SHOWN))
     off = {r["id"]: r for r in side[False]}
     changed = [r for r in side[True] if r["answer"] != off[r["id"]]["answer"]]
     print(f"  answers changed: {len(changed)}")
     for r in changed:
         print(f"  {r['id']} {r['tags']} {r['question']}\n    off: {off[r['id']]['answer']}\n    on:  {r['answer']}")
-    if args.merge:
+    if args.merge and recorded:
         new = {r["id"]: {**{k: v for k, v in r.items() if k != "premises"}, "rerun": "premises"} for r in changed}
         kept = [new.get(r["id"], r) if r["system"] == "product" else r for r in recorded]
         recorded_path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")

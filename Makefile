@@ -63,6 +63,7 @@ bench: model verifier
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_which_test.jsonl --name which_test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_names.jsonl --name names --systems product
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --questions eval/questions_names.jsonl --name names --systems baseline --sample 16
+	$(BIN)/python eval/probe_premises.py premise_test
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --corpus eval/corpus_pubmed_style.jsonl \
 		--questions eval/questions_pubmed_style.jsonl --name pubmed
 	$(BIN)/python eval/bench_answers.py --model $(MODEL) --timing 30 --name dev

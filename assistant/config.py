@@ -187,7 +187,8 @@ class VerifySettings(_Section):
     premises: bool = Field(True, description="To a wh-question, a sentence opening with what the question assumes "
                            "('X does P by Q' to 'How does X do P?') keeps its wording only when a source backing it "
                            "states P, read as a named answer is (whole abstract, the named bar); otherwise the source "
-                           "sentence Q rests on is quoted. Costs a judge read per such sentence.")
+                           "sentence closest to Q is quoted. Costs a whole-abstract judge read per backing source until one "
+                           "states P.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

@@ -67,7 +67,7 @@ def references(a: Answer) -> str:
         lines.append(f"  ({len(dropped)} citation(s) removed: the source did not support the sentence)")
     if off := [f for f in a.flagged if f.action == Action.OFF_TOPIC]:
         lines.append(f"  ({len(off)} citation(s) removed: the sentence was not about the question)")
-    if premised := [f"[{f.n}]" for f in a.flagged if f.action == Action.PREMISE]:
+    if premised := list(dict.fromkeys(f"[{f.n}]" for f in a.flagged if f.action == Action.PREMISE)):
         lines.append(f"  (quoted from {', '.join(premised)}: the draft took from the question what the source does "
                      "not state)")
     if listed := [f"[{f.n}]" for f in a.flagged if f.action == Action.LISTED]:

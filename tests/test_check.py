@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -651,26 +653,48 @@ def test_a_yes_no_draft_the_check_removes_entirely_gives_way_to_the_answering_so
     assert quotes == [] and v.refused  # the model's own refusal is not overruled
 
 
+class Sentences:
+    """Points at an abstract sentence the way EmbeddingJudge does: here, the one sharing the most words."""
+
+    def claim_vectors(self, claims: tuple[str, ...]) -> list[str]:
+        return list(claims)
+
+    def best_sentences(self, vec: str, paper: Paper, n: int) -> list[str]:
+        sents = [x.strip() + "." for x in paper.abstract.split(".") if x.strip()]
+        words = set(re.findall(r"[\w-]+", vec.lower()))
+        return sorted(sents, key=lambda x: -len(set(re.findall(r"[\w-]+", x.lower())) & words))[:n]
+
+
 def test_an_opening_that_restates_what_a_wh_question_assumes_must_be_stated_too_or_the_source_is_quoted():
     """"X does P by Q [1]" to "How does X do P?": the whole sentence passes on Q; P alone is read (as a named
-    answer is) and, stated by no backing source, the sentence Q rests on is shown in the source's words."""
-    sources = [Source(1, hit("Alpha", 0.7), ["a"])]
+    answer is) and, stated by no backing source, the abstract sentence closest to Q is shown in the source's
+    words; a second sentence resting on the same source sentence does not show it again."""
+    abstract = "We study kiwis. Our method uses mango-fact to grow them without heat."
+    sources = [Source(1, hit("Alpha", 0.7, abstract), ["a"])]
     question = "How does the alpha method grow kiwis in winter?"
     text = "The alpha method grows kiwis in winter by using mango-fact [1]."
 
-    def checked(table: dict[tuple[str, str], float], asked: str = question, premises: bool = True):
+    def checker(table: dict[tuple[str, str], float], asked: str = question, premises: bool = True,
+                judge: object = Sentences()):
         verifier = ScriptedVerifier(table)
-        checker = ClaimChecker(asked, sources, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
-                               named=(verifier, 0.4), premises=premises)  # type: ignore[arg-type]
-        return checker.check(cit.split_cited(text)[0]), verifier.calls
+        return ClaimChecker(asked, sources, verifier=verifier, threshold=0.5, settings=AnswerSettings(),
+                            judge=judge, named=(verifier, 0.4), premises=premises), verifier  # type: ignore[arg-type]
 
-    out, calls = checked({("mango-fact", "Alpha"): 0.9})
-    assert out.claim is not None and out.claim.text == "\u201cAlpha says mango-fact\u201d."
-    assert out.claim.cited == [1] and out.flags[-1].action == Action.PREMISE
-    assert calls[-1] == "The alpha method grows kiwis in winter."  # the opening, read on its own
-    out, _ = checked({("mango-fact", "Alpha"): 0.9, ("grows kiwis", "Alpha"): 0.45})  # over the named bar
+    c, v = checker({("mango-fact", "Alpha"): 0.9})
+    out = c.check(cit.split_cited(text)[0])
+    assert out.claim is not None and out.claim.text == "\u201cOur method uses mango-fact to grow them without heat\u201d."
+    assert out.claim.cited == [1] and out.claim.evidence == {1: "Our method uses mango-fact to grow them without heat."}
+    assert out.flags[-1].action == Action.PREMISE and v.calls[-1] == "The alpha method grows kiwis in winter."
+    again = c.check(cit.split_cited("The alpha method grows kiwis in winter through mango-fact [1].")[0])
+    assert again.claim is None and again.flags[-1].action == Action.REPEATED
+    c, _ = checker({("mango-fact", "Alpha"): 0.9, ("grows kiwis", "Alpha"): 0.45})  # over the named bar
+    out = c.check(cit.split_cited(text)[0])
     assert out.claim is not None and out.claim.text.startswith("The alpha method grows") and out.flags == []
-    out, calls = checked({("mango-fact", "Alpha"): 0.9}, premises=False)
-    assert out.claim is not None and out.claim.text.startswith("The alpha method grows") and len(calls) == 1
-    out, _ = checked({("mango-fact", "Alpha"): 0.9}, asked="Does the alpha method grow kiwis in winter?")
-    assert out.claim is not None and out.claim.text.startswith("The alpha method grows")  # a yes/no question: no premise
+    for kept in (checker({("mango-fact", "Alpha"): 0.9}, premises=False),  # the rule off
+                 checker({("mango-fact", "Alpha"): 0.9}, judge=RELEVANCE),  # no judge to point at a sentence
+                 checker({("mango-fact", "Alpha"): 0.9}, asked="Does the alpha method grow kiwis in winter?")):
+        out = kept[0].check(cit.split_cited(text)[0])  # a yes/no question above: its premise is its stance
+        assert out.claim is not None and out.claim.text.startswith("The alpha method grows"), out.flags
+    c, v = checker({("mango-fact", "Alpha"): 0.9}, premises=False)
+    c.check(cit.split_cited(text)[0])
+    assert v.calls == [text.replace(" [1]", "")]  # with the rule off the opening is never read

@@ -167,8 +167,8 @@ def polarity(text: str) -> int:
     return len(_FINDING_NEGATION.findall(text)) % 2
 
 
-_LEADS = re.compile(r",?\s+(?:because|by|due to|since|through|thanks to|so that|in order to|using|via|which)\s",
-                    re.I)  # where the premise a sentence restates ends and what it adds begins
+_LEADS = re.compile(r",?\s+(?:because|(?:by|since)(?!\s+[\d~\u2248])|due to|through|thanks to|so that|in order to|using|via|"
+                    r"which)\s", re.I)  # where the premise a sentence restates ends and what it adds ("by 40%" adds nothing)
 _CLAUSE = re.compile(r",?\s+(?:but|whereas|while|although|though)\s+|;\s*|\.\s+", re.I)
 
 
@@ -213,17 +213,24 @@ def restates(sentence: str, question: str) -> bool:
 
 def premise(sentence: str, question: str) -> tuple[str, str] | None:
     """(the opening, the rest) of a sentence whose opening, up to its first connective, only restates what a
-    wh-question assumes; None otherwise (a yes/no question's premise is its stance, checked there).
+    wh-question assumes; None otherwise (a yes/no question's premise is its stance, checked there). The opening
+    must carry two or more of the question's content words ("It does this by Q" restates nothing) and its
+    polarity ("X does not do P because Q" denies the premise).
 
     >>> premise("MSP balances the losses of its discriminators by not requiring them.",
     ...         "How does MSP balance the losses of its discriminators?")
     ('MSP balances the losses of its discriminators.', 'not requiring them.')
     >>> premise("MSP needs no discriminators, by design.", "How does MSP balance the losses of its discriminators?")
+    >>> premise("It does this by not requiring them.", "How does MSP balance the losses of its discriminators?")
+    >>> premise("MSP does not balance the losses, because it needs none.", "Why does MSP balance the losses?")
+    >>> premise("MSP balances the losses by 40%.", "How does MSP balance the losses?")
     """
     if not _WH.match(question) or not (m := _LEADS.search(sentence)):
         return None
     head, rest = sentence[:m.start()].strip(), sentence[m.end():].strip()
-    if len(head.split()) < 3 or not rest or not restates(head, question):
+    if len(head.split()) < 3 or not rest or len(roots(head) - _FILLER) < 2 or not restates(head, question):
+        return None
+    if polarity(head) != polarity(question):
         return None
     return head.rstrip(",;:") + ".", rest
 
@@ -270,6 +277,7 @@ class ClaimChecker:
         self.named = named
         self.whole_named = whole_named  # a sentence naming its source is read against the whole abstract
         self.premises = premises  # see _premise
+        self._quoted: set[str] = set()  # source sentences _premise has shown
 
     def _support(self, claim: str, n: int, verifier: Verifier | None = None, whole: bool = False) -> Support:
         """Does source n state the claim? Read from the text it showed the model (`check_against`), or from its
@@ -407,7 +415,7 @@ class ClaimChecker:
                 return Checked(None, [*flags, Flag(Action.UNSUPPORTED, text, None, score)])
             kept[best[0]] = best[1]
             flags.append(Flag(Action.ATTRIBUTED, text, best[0], round(best[1].score, 3)))
-        split = premise(claim, self.question) if self.premises else None
+        split = premise(claim, self.question) if self.premises and not self.yes_no else None
         if split and (quote := self._premise(text, split, kept, flags)) is not None:
             return quote
         # "Yes, linear models are relatively unbiased" to "Are linear models strongly biased?": a true statement
@@ -453,21 +461,31 @@ class ClaimChecker:
     def _premise(self, text: str, split: tuple[str, str], kept: dict[int, Support], flags: list[Flag]) -> Checked | None:
         """A kept sentence whose opening restates what the question assumes ("X does P because Q" to "Why does X
         do P?"): the judge read the whole sentence, and a supported Q carries an unsupported P past it. P is the
-        asker's words, read against each backing source's whole abstract by the named-answer judge and bar. When
-        no source states P, the sentence Q rests on is quoted from the best backing source instead: the reader
-        gets the source's words, not the premise affirmed. None: some source states P, the sentence stands."""
+        asker's words, read against the backing sources' whole abstracts by the named-answer judge and bar, one
+        at a time until one states it. When none does, the abstract sentence closest to Q is quoted from the best
+        backing source instead: the reader gets the source's words, not the premise affirmed. None: some source
+        states P, or no judge can point at a sentence to quote; the sentence stands. A quote shown already for an
+        earlier sentence is not shown again."""
+        if self.judge is None or not hasattr(self.judge, "best_sentences"):
+            return None
         head, rest = split
         judge, bar = self.named or (None, None)
-        reads = {n: self._support(head, n, judge, whole=True) for n in kept}
-        if any(self._passes(sup, bar) for sup in reads.values()):
+        if any(self._passes(self._support(head, n, judge, whole=True), bar) for n in kept):
             return None
         n = max(kept, key=lambda k: kept[k].score)
-        lines = [x for x in self._rests_on(rest, n, kept[n]).splitlines() if x.strip()]
-        flags.append(Flag(Action.PREMISE, text, n, round(reads[n].score, 3),
-                          reason=f"[{n}] does not state \u201c{head}\u201d, which the question assumes: its own "
-                          "words are shown"))
-        return Checked(Claim(" ".join(quoted(x) for x in lines), [n], {n: "\n".join(lines)},
-                             {n: round(kept[n].score, 3)}), flags)
+        shown = self.check_against.get(n) or self.sources[n].paper
+        vec = self.judge.claim_vectors((rest,))[0]
+        line = next(iter(self.judge.best_sentences(vec, shown, 1)), "")
+        if not line.strip():
+            return None
+        others = "".join(f", nor [{k}]" for k in kept if k != n)
+        flags.append(Flag(Action.PREMISE, text, n, round(self._whole[(head, n)].score, 3),
+                          reason=f"[{n}]{others} does not state \u201c{head}\u201d, which the question assumes: "
+                          f"[{n}]'s own words are shown"))
+        if line in self._quoted:
+            return Checked(None, [*flags, Flag(Action.REPEATED, text, n, reason="its source's sentence is shown above")])
+        self._quoted.add(line)
+        return Checked(Claim(quoted(line), [n], {n: line}, {n: round(kept[n].score, 3)}), flags)
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag

@@ -307,7 +307,7 @@ def test_a_sentence_affirming_a_false_premise_shows_the_sources_words_and_a_true
     assert out.claim is not None and out.flags[-1].action == Action.PREMISE, out.flags
     assert out.claim.cited == [1] and out.claim.text.startswith("\u201c")
     assert "one shared parameter space" not in out.claim.text
-    for line in out.claim.evidence[1].splitlines():  # verbatim sentences of the paper, each quoted
+    for line in out.claim.evidence[1].splitlines():  # a verbatim sentence of the paper, quoted
         assert line in papers[title].abstract and line[:-1] in out.claim.text
     assert any("separat" in line for line in out.claim.evidence[1].splitlines())
 

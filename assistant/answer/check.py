@@ -479,7 +479,8 @@ class ClaimChecker:
         if not line.strip():
             return None
         others = "".join(f", nor [{k}]" for k in kept if k != n)
-        flags.append(Flag(Action.PREMISE, text, n, round(self._whole[(head, n)].score, 3),
+        read = self._support(head, n, judge, whole=True)  # cached: read above
+        flags.append(Flag(Action.PREMISE, text, n, round(read.score, 3),
                           reason=f"[{n}]{others} does not state \u201c{head}\u201d, which the question assumes: "
                           f"[{n}]'s own words are shown"))
         if line in self._quoted:

@@ -214,6 +214,11 @@ class SummarySettings(_Section):
                                 "negated alike (the closing line often says a theme's finding again); above 1 = "
                                 "never. Chosen on the dev topics' summaries.")
     max_tokens: int = Field(120, ge=30, description="Most tokens the model writes per theme (a name and a finding).")
+    closing: bool = Field(False, description="After two or more written themes, one more model call relates them in "
+                          "one sentence. Off by default: on the dev and test topics the default model's line was "
+                          "shown in 6 of 26 such summaries (the rest said a theme's finding again or failed the "
+                          "check), each time in general words, and the call and its check cost seconds every time "
+                          "(eval/reports/summaries.md).")
 
 
 class ServeSettings(_Section):

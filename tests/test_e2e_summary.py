@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import Assistant
-from assistant.answer.summarize import summarize
+from assistant.answer.summarize import summarize, summary_markdown
 from assistant.cli import main
 from assistant.index.chunking import split_sentences
 from assistant.types import Action
@@ -97,14 +97,35 @@ def test_a_sentence_the_summary_already_shows_is_not_shown_again(summarizer):
     # the closing line (and a later theme) saying a shown finding again: checked and shown once, flagged after
     a, _ = summarizer
     writer = RepeatingWriter(a.llm, {p.title for p, _ in a.retriever.papers.values()})
-    summary = summarize("feature selection methods", settings=a.settings, retriever=a.retriever, llm=writer,
+    settings = a.settings.model_copy(update={"summary": a.settings.summary.model_copy(update={"closing": True})})
+    summary = summarize("feature selection methods", settings=settings, retriever=a.retriever, llm=writer,
                         judge=a.judge, verifier=a.verifier, threshold=a.threshold())
-    assert len(summary.themes) >= 2  # so the closing line is written too
+    themes = [t for t in summary.themes if len(t.papers) > 1]
+    assert len(themes) >= 2  # so the closing line is written too
     written = [c.text for t in summary.themes for c in t.claims[: len(t.claims) - len(t.quoted)]] + \
         [c.text for c in summary.closing]
     assert written == [writer.finding.rsplit(" [", 1)[0] + "."], written
     repeated = [f for f in summary.flagged if f.action == Action.REPEATED]
-    assert len(repeated) == len(summary.themes)  # every later theme and the closing line
+    assert len(repeated) == len(themes)  # every later theme and the closing line
+
+
+def test_a_paper_alone_in_its_theme_is_shown_in_its_own_words_without_a_model_call(summarizer):
+    # dev q069's four papers cluster as three and one: the model writes the three's theme only, and no closing line
+    a, llm = summarizer
+    calls = llm.calls
+    summary = a.summarize("What does this collection contain on classic zero-shot learning that maps images and "
+                          "class semantic embeddings (attributes, word vectors) into a shared space?")
+    alone = [t for t in summary.themes if len(t.papers) == 1]
+    assert alone and len(summary.themes) - len(alone) == 1, [t.papers for t in summary.themes]
+    assert llm.calls == calls + 1 and not summary.closing
+    by_n = {src.n: src for src in summary.sources}
+    for theme in alone:
+        src = by_n[theme.papers[0]]
+        assert theme.name == src.paper.title and theme.quoted == theme.papers
+        assert [c.text for c in theme.claims] == [f"“{e}”" for e in src.evidence]
+        assert all(e in src.paper.abstract for c in theme.claims for e in c.evidence.values())
+    assert summary.coverage["alone"] == [by_n[t.papers[0]].paper.title for t in alone]
+    assert "own words" in summary_markdown(summary)
 
 
 def test_a_truly_absent_topic_gets_an_honest_nothing_with_related_reading(summarizer):

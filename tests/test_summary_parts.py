@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answer.summarize import DraftCache, first_sentence, parse_theme, quote
+from assistant.answer.summarize import DraftCache, first_finding, first_sentence, parse_theme, quote
 from assistant.answer.themes import group
 from assistant.types import Hit, Paper, Source
 
@@ -41,6 +41,20 @@ def test_the_closing_line_stops_at_its_first_sentence_and_reads_no_further():
     assert first_sentence([]) == ""
 
 
+def test_a_theme_stops_at_its_findings_first_sentence():
+    read = []
+
+    def pieces():
+        for piece in ["Name: Sparse", " features\nFinding: SAEs find", " features [1][2]. They", " also [3].", " More."]:
+            read.append(piece)
+            yield piece
+
+    assert first_finding(pieces()) == "Name: Sparse features\nFinding: SAEs find features [1][2]."
+    assert len(read) == 3
+    assert first_finding(["Name: X\nFinding: One sentence [2]."]) == "Name: X\nFinding: One sentence [2]."
+    assert first_finding(["no fields at all"]) == "no fields at all"  # parse_theme finds nothing: all papers quoted
+
+
 def test_the_draft_cache_survives_a_restart_and_a_torn_line(tmp_path):
     path = tmp_path / "cache.jsonl"
     key = DraftCache.key("summary_themes", "Topic ", "[1] T: s", "m")
@@ -57,3 +71,4 @@ def test_a_quote_is_the_papers_own_sentence_with_its_citation():
     src = Source(n=3, hit=Hit(paper, 0.0, 1, 1, 0.5), evidence=["We find that X improves Y."])
     c = quote(src)
     assert c.cited == [3] and c.evidence[3] in paper.abstract and "“We find that X improves Y.”" in c.text
+    assert quote(src, "Background here.", titled=False).text == "“Background here.”"

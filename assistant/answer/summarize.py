@@ -1,4 +1,4 @@
-"""Summaries of a topic: relevant papers, their key sentences, themes, one synthesis call, every sentence checked.
+"""Summaries of a topic: relevant papers, their key sentences, themes, one call per theme, every sentence checked.
 
 1. Relevance: each retrieved paper's topic similarity is the mean of its two abstract
    sentences (title included) closest to the topic; its relevance adds `lexical_weight` times
@@ -8,10 +8,12 @@
    calibrated on the dev topics: eval/calibrate_summary.py).
 2. Key sentences, no model: each paper's sentences closest to the topic, verbatim, the best
    one for every paper first, then second ones while `evidence_tokens` allows.
-3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py).
-4. One call: the model names each theme and writes one or two sentences per theme, citing
-   several papers where they share a finding, then one sentence across themes (generation stops at
-   its end). The draft is cached per topic, key sentences, model and prompt.
+3. Themes, no model: the papers' embeddings clustered into 1-4 groups (answer/themes.py). A group
+   of one paper shares a finding with none: its key sentences are shown verbatim, no model call.
+4. One call per theme of several papers: the model names it and writes one sentence, citing
+   several papers where they share a finding (optionally, `closing`, one more call relates the
+   themes; generation stops at its sentence's end). Drafts are cached per topic, key sentences,
+   model and prompt.
 5. Check: headings are headings; every sentence is verified against the key sentences of the
    papers it cites (the text the model saw); an unsupported sentence is removed, not the
    summary. A paper no kept sentence cites is quoted verbatim under its theme, so every
@@ -41,7 +43,7 @@ from assistant.answer.prompts import load, render
 from assistant.answer.support import EmbeddingJudge
 from assistant.answer.themes import group
 from assistant.config import Settings, SummarySettings
-from assistant.llm.base import LLM, complete
+from assistant.llm.base import LLM
 from assistant.retrieve import Retriever
 from assistant.retrieve.fusion import best_per_key, normalised
 from assistant.types import Action, Citation, Claim, Flag, Hit, Paper, Source
@@ -202,6 +204,24 @@ def first_sentence(pieces: Iterable[str]) -> str:
     return stream.flush()
 
 
+def first_finding(pieces: Iterable[str]) -> str:
+    """The "Name:" and "Finding:" lines up to the finding's first whole sentence: read no further.
+
+    The finding is asked for one sentence, and the model often adds a second that says the first again in other
+    words; each costs generated tokens and a judge read per paper it cites.
+
+    >>> first_finding(iter(["Name: SAEs\\nFinding: They find", " features [1][2]", ". They also", " probe [3]."]))
+    'Name: SAEs\\nFinding: They find features [1][2].'
+    """
+    text = ""
+    for piece in pieces:
+        text += piece
+        name, finding = parse_theme(text)
+        if finding and (done := cit.SentenceStream().feed(finding)):
+            return f"Name: {name}\nFinding: {done[0]}"
+    return text
+
+
 def papers_block(sources: list[Source]) -> str:
     return "\n".join(f"[{s.n}] {s.paper.title}: {' '.join(s.evidence)}" for s in sources)
 
@@ -224,10 +244,12 @@ def parse_theme(text: str) -> tuple[str, str]:
     return name, " ".join(finding)
 
 
-def quote(src: Source) -> Claim:
-    """A paper's key sentence, verbatim, as a shown claim."""
-    sentence = src.evidence[0]
-    return Claim(f"{src.paper.title}: “{sentence}”", [src.n], {src.n: sentence}, {src.n: 1.0})
+def quote(src: Source, sentence: str | None = None, *, titled: bool = True) -> Claim:
+    """A paper's key sentence (the first unless named), verbatim, as a shown claim; titled unless its heading is
+    the title."""
+    sentence = sentence or src.evidence[0]
+    text = f"{src.paper.title}: “{sentence}”" if titled else f"“{sentence}”"
+    return Claim(text, [src.n], {src.n: sentence}, {src.n: 1.0})
 
 
 def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM, judge: EmbeddingJudge,
@@ -257,8 +279,9 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     cache = DraftCache(settings.data_dir / "summary_cache.jsonl")
     blocks = [papers_block([by_n[n] for n in g]) for g in groups]
     keys = [DraftCache.key(PROMPT, topic, b, model) for b in blocks]
-    cached = all(cache.get(k) is not None for k in keys)
-    steps = 1 + len(groups) + (len(groups) > 1)
+    written = sum(len(g) > 1 for g in groups)  # themes the model writes: a lone paper's is its own words
+    cached = all(cache.get(k) is not None for k, g in zip(keys, groups, strict=True) if len(g) > 1)
+    steps = 1 + written + (s.closing and written > 1)
     cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
     checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
                            judge=judge, drop_restatements=False, joint_floor=s.joint_floor,
@@ -283,45 +306,52 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
                 shown.append(result.claim)
         return out
 
-    def write(prompt: str, key: str, one_sentence: bool = False, **values: str) -> str:
+    def write(prompt: str, key: str, cut: Callable[[Iterable[str]], str], **values: str) -> str:
+        """The model's text up to where `cut` stops reading (closing the stream stops the model there)."""
         if (text := cache.get(key)) is None:
             messages = [{"role": "user", "content": render(prompt, **values)}]
-            if one_sentence:  # closing the stream stops the model at the sentence's end
-                with contextlib.closing(llm.stream(messages, max_tokens=s.max_tokens, temperature=0.0)) as pieces:
-                    text = first_sentence(pieces)
-            else:
-                text = complete(llm, messages, max_tokens=s.max_tokens, temperature=0.0)
+            with contextlib.closing(llm.stream(messages, max_tokens=s.max_tokens, temperature=0.0)) as pieces:
+                text = cut(pieces)
             cache.put(key, text)
-        return first_sentence([text]) if one_sentence else text  # drafts cached before the cut was made
+        return cut([text])  # drafts cached before the cut was made
 
     themes: list[Theme] = []
     draft_s = 0.0
-    for i, (g, block, key) in enumerate(zip(groups, blocks, keys, strict=True)):
-        step(2 + i, steps, f"Writing and checking theme {i + 1} of {len(groups)}{cold}")
+    done = 0
+    for g, block, key in zip(groups, blocks, keys, strict=True):
+        if len(g) == 1:  # one paper shares a finding with none: shown in its own words, not paraphrased
+            src = by_n[g[0]]
+            themes.append(Theme(name=src.paper.title, papers=g, quoted=g,
+                                claims=[quote(src, sentence, titled=False) for sentence in src.evidence]))
+            continue
+        done += 1
+        step(1 + done, steps, f"Writing and checking theme {done} of {written}{cold}")
         t = time.perf_counter()
-        name, finding = parse_theme(write(PROMPT, key, topic=topic, papers=block))
+        name, finding = parse_theme(write(PROMPT, key, first_finding, topic=topic, papers=block))
         draft_s += time.perf_counter() - t
         if not name or name.lower() in {t.name.lower() for t in themes}:
             name = by_n[g[0]].paper.title
         themes.append(Theme(name=name, papers=g, claims=checked(finding, g)))
     closing: list[Claim] = []
-    if len(themes) > 1:
+    if s.closing and written > 1:
         step(steps, steps, "Relating the themes")
         said = "\n".join(f"{t.name}: {render_claims(t.claims) or '(papers ' + ', '.join(map(str, t.papers)) + ')'}"
                          for t in themes)
         t = time.perf_counter()
-        text = write(CLOSING, DraftCache.key(CLOSING, topic, said, model), one_sentence=True, topic=topic, themes=said)
+        text = write(CLOSING, DraftCache.key(CLOSING, topic, said, model), first_sentence, topic=topic, themes=said)
         draft_s += time.perf_counter() - t
         closing = checked(text)
     said_n = {n for t in themes for c in t.claims for n in c.cited} | {n for c in closing for n in c.cited}
     for theme in themes:
-        theme.quoted = [n for n in theme.papers if n not in said_n]
-        theme.claims += [quote(by_n[n]) for n in theme.quoted]
+        if len(theme.papers) > 1:
+            theme.quoted = [n for n in theme.papers if n not in said_n]
+            theme.claims += [quote(by_n[n]) for n in theme.quoted]
     claims = [c for t in themes for c in t.claims] + closing
     cites = citations_of(claims, sources)
-    quoted = [by_n[n].paper.title for t in themes for n in t.quoted]
+    quoted = [by_n[n].paper.title for t in themes for n in t.quoted if len(t.papers) > 1]
+    alone = [by_n[t.papers[0]].paper.title for t in themes if len(t.papers) == 1]
     coverage = {"considered": len(chosen) + len(over_cap), "cited": [c.title for c in cites],
-                "quoted": quoted,
+                "quoted": quoted, "alone": alone,
                 "relevant_not_cited": [{"title": h.paper.title, "why": f"over the --max-papers limit ({cap})"}
                                        for h in over_cap]}
     t_end = time.perf_counter()
@@ -366,6 +396,9 @@ def coverage_markdown(summary: Summary) -> str:
     if c.get("quoted"):
         lines += ["", "Quoted verbatim (the synthesis did not state what they found):"]
         lines += [f"- {t}" for t in c["quoted"]]
+    if c.get("alone"):
+        lines += ["", "Shown in their own words (a theme of one paper):"]
+        lines += [f"- {t}" for t in c["alone"]]
     if c["relevant_not_cited"]:
         lines += ["", "Relevant but not cited:"]
         lines += [f"- {x['title']} ({x['why']})" for x in c["relevant_not_cited"]]
@@ -378,6 +411,7 @@ def coverage_markdown(summary: Summary) -> str:
 def summary_markdown(summary: Summary) -> str:
     refs = "\n".join(f"{c.n}. {c.title}" for c in summary.citations)
     note = ("*Theme names and sentences are written by the model and checked against the cited papers' "
-            "sentences; quoted lines are the papers' own words.*\n\n" if summary.citations else "")
+            "sentences; quoted lines are the papers' own words (under the paper's title where a theme is one "
+            "paper).*\n\n" if summary.citations else "")
     return (f"# {summary.topic}\n\n{note}{summary.text}\n\n## References\n\n{refs or '(none)'}\n\n"
             f"{coverage_markdown(summary)}\n")

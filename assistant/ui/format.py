@@ -112,8 +112,11 @@ def summary_html(summary: Any) -> str:
     left = "".join(f"<li>{html.escape(x['title'])} ({html.escape(x['why'])})</li>" for x in c["relevant_not_cited"])
     quoted = (f"<br>{len(c['quoted'])} quoted verbatim (no checked sentence of the synthesis cites them)."
               if c.get("quoted") else "")
+    if c.get("alone"):
+        quoted += f"<br>{len(c['alone'])} shown in their own words (a theme of one paper)."
     note = ('<div class="provenance">Theme names and sentences are the model\'s, each checked against the cited '
-            "papers; text in quotes is the paper's own.</div>" if summary.citations else "")
+            "papers; text in quotes is the paper's own, under its title where a theme is one paper.</div>"
+            if summary.citations else "")
     return (f'<div class="summary">{body}{note}<div class="coverage"><strong>Coverage.</strong> '
             f"{c['considered']} papers considered, {len(c['cited'])} cited.{quoted}"
             f"{f'<br>Relevant but not cited:<ul>{left}</ul>' if left else ''}</div></div>")

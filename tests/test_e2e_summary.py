@@ -126,6 +126,11 @@ def test_a_paper_alone_in_its_theme_is_shown_in_its_own_words_without_a_model_ca
         assert all(e in src.paper.abstract for c in theme.claims for e in c.evidence.values())
     assert summary.coverage["alone"] == [by_n[t.papers[0]].paper.title for t in alone]
     assert "own words" in summary_markdown(summary)
+    # dev dm11 picks one paper: nothing for the model to write, and nothing came from a cache
+    one = a.summarize("What does the collection say about spatial relation and orientation understanding in "
+                      "vision-language and multimodal models?")
+    assert len(one.sources) == 1 and len(one.citations) == 1, one.text
+    assert llm.calls == calls + 1 and not one.cached
 
 
 def test_a_truly_absent_topic_gets_an_honest_nothing_with_related_reading(summarizer):

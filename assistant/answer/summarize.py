@@ -280,7 +280,7 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     blocks = [papers_block([by_n[n] for n in g]) for g in groups]
     keys = [DraftCache.key(PROMPT, topic, b, model) for b in blocks]
     written = sum(len(g) > 1 for g in groups)  # themes the model writes: a lone paper's is its own words
-    cached = all(cache.get(k) is not None for k, g in zip(keys, groups, strict=True) if len(g) > 1)
+    cached = written > 0 and all(cache.get(k) is not None for k, g in zip(keys, groups, strict=True) if len(g) > 1)
     steps = 1 + written + (s.closing and written > 1)
     cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
     checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,

@@ -217,8 +217,8 @@ class SummarySettings(_Section):
     closing: bool = Field(False, description="After two or more written themes, one more model call relates them in "
                           "one sentence. Off by default: on the dev and test topics the default model's line was "
                           "shown in 6 of 26 such summaries (the rest said a theme's finding again or failed the "
-                          "check), each time in general words, and the call and its check cost seconds every time "
-                          "(eval/reports/summaries.md).")
+                          "check), mostly in general words, and the call and its check cost seconds every time "
+                          "(eval/reports/summaries_rows.jsonl at commit 89915e6, the last run with it on).")
 
 
 class ServeSettings(_Section):

@@ -32,14 +32,18 @@ def flag_json(f: Flag) -> dict[str, Any]:
 
 def claim_json(c: Any) -> dict[str, Any]:
     return {"text": c.text, "cited": c.cited, "evidence": {str(n): e for n, e in c.evidence.items()},
-            "support": {str(n): v for n, v in c.support.items()}}
+            "support": {str(n): v for n, v in c.support.items()}, "verbatim": c.verbatim}
 
 
 def summary_json(s: Any) -> dict[str, Any]:
-    """A summary as JSON. Model text (`summary`, theme names, claim texts) is kept apart from paper text
-    (`sources[].evidence`, claims' `evidence`: verbatim sentences of the paper)."""
-    return {"topic": s.topic, "summary": s.text, "written_by": "model, checked sentence by sentence",
-            "themes": [{"name": t.name, "papers": t.papers, "quoted": t.quoted,
+    """A summary as JSON. Model text (`summary`, theme names, the texts of claims not `verbatim`) is kept apart
+    from paper text (`sources[].evidence`, claims' `evidence`, `verbatim` claims: the paper's sentences in quotes;
+    a theme `alone` is one paper, named by its title and shown in its own sentences)."""
+    written = any(not c.verbatim for c in s.claims)
+    return {"topic": s.topic, "summary": s.text,
+            "written_by": "model, checked sentence by sentence; verbatim claims are the papers' own sentences"
+                          if written else "the papers' own sentences; no model text",
+            "themes": [{"name": t.name, "papers": t.papers, "quoted": t.quoted, "alone": len(t.papers) == 1,
                         "claims": [claim_json(c) for c in t.claims]} for t in s.themes],
             "closing": [claim_json(c) for c in s.closing],
             "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in s.citations],

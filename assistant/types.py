@@ -140,6 +140,7 @@ class Claim:
     cited: list[int]
     evidence: dict[int, str] = field(default_factory=dict)
     support: dict[int, float] = field(default_factory=dict)
+    verbatim: bool = False  # the text is its source's own sentence in quotes, not the model's words
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Summary time before and after a change, in one process with cold draft caches: the summarize module of a
 git revision (--base) against the working tree's, alternating which runs first per topic. Every paper's
 sentence vectors are computed before the first topic, and both llama.cpp contexts (writer and judge) are reset
-before each summary, so the second never reuses the first's prompt from the KV cache.
+before each summary, so the second never reuses the first's prompt from the KV cache. Only summarize.py comes from the
+base revision (the checker, prompts and settings are the working tree's): valid for a change confined to it.
 
     .venv/bin/python eval/ab_summaries.py --base 89915e6 [--set test]
 

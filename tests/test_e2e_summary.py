@@ -13,6 +13,7 @@ from assistant import Assistant
 from assistant.answer.summarize import summarize, summary_markdown
 from assistant.cli import main
 from assistant.index.chunking import split_sentences
+from assistant.render import summary_json
 from assistant.types import Action
 
 pytestmark = pytest.mark.slow
@@ -102,8 +103,7 @@ def test_a_sentence_the_summary_already_shows_is_not_shown_again(summarizer):
                         judge=a.judge, verifier=a.verifier, threshold=a.threshold())
     themes = [t for t in summary.themes if len(t.papers) > 1]
     assert len(themes) >= 2  # so the closing line is written too
-    written = [c.text for t in summary.themes for c in t.claims[: len(t.claims) - len(t.quoted)]] + \
-        [c.text for c in summary.closing]
+    written = [c.text for c in summary.claims if not c.verbatim]
     assert written == [writer.finding.rsplit(" [", 1)[0] + "."], written
     repeated = [f for f in summary.flagged if f.action == Action.REPEATED]
     assert len(repeated) == len(themes)  # every later theme and the closing line
@@ -125,12 +125,21 @@ def test_a_paper_alone_in_its_theme_is_shown_in_its_own_words_without_a_model_ca
         assert [c.text for c in theme.claims] == [f"“{e}”" for e in src.evidence]
         assert all(e in src.paper.abstract for c in theme.claims for e in c.evidence.values())
     assert summary.coverage["alone"] == [by_n[t.papers[0]].paper.title for t in alone]
-    assert "own words" in summary_markdown(summary)
+    md = summary_markdown(summary)
+    assert "Shown in their own words (a theme of one paper):\n- " + summary.coverage["alone"][0] in md
+    obj = summary_json(summary)  # --json marks the paper's own sentences apart from the model's
+    lone = [t for t in obj["themes"] if t["alone"]]
+    assert lone and all(c["verbatim"] for t in lone for c in t["claims"])
+    for t in obj["themes"]:  # in a theme of several papers, one quote per paper the synthesis left out
+        assert t["alone"] or sum(c["verbatim"] for c in t["claims"]) == len(t["quoted"]), t
+    wrote = any(not c["verbatim"] for t in obj["themes"] for c in t["claims"])
+    assert obj["written_by"].startswith("model") == wrote, obj["written_by"]
     # dev dm11 picks one paper: nothing for the model to write, and nothing came from a cache
     one = a.summarize("What does the collection say about spatial relation and orientation understanding in "
                       "vision-language and multimodal models?")
     assert len(one.sources) == 1 and len(one.citations) == 1, one.text
     assert llm.calls == calls + 1 and not one.cached
+    assert summary_json(one)["written_by"] == "the papers' own sentences; no model text"
 
 
 def test_a_truly_absent_topic_gets_an_honest_nothing_with_related_reading(summarizer):

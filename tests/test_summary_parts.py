@@ -53,6 +53,7 @@ def test_a_theme_stops_at_its_findings_first_sentence():
     assert len(read) == 3
     assert first_finding(["Name: X\nFinding: One sentence [2]."]) == "Name: X\nFinding: One sentence [2]."
     assert first_finding(["no fields at all"]) == "no fields at all"  # parse_theme finds nothing: all papers quoted
+    assert first_finding(["**Name:** X\n**Finding:** A [1][2]. B [3]."]) == "Name: X\nFinding: A [1][2]."
 
 
 def test_the_draft_cache_survives_a_restart_and_a_torn_line(tmp_path):
@@ -72,3 +73,4 @@ def test_a_quote_is_the_papers_own_sentence_with_its_citation():
     c = quote(src)
     assert c.cited == [3] and c.evidence[3] in paper.abstract and "“We find that X improves Y.”" in c.text
     assert quote(src, "Background here.", titled=False).text == "“Background here.”"
+    assert c.verbatim  # --json and the bench tell it from the model's sentences

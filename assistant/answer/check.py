@@ -456,7 +456,7 @@ class ClaimChecker:
         verifier = cast(StanceJudge, self.verifier)
         answers = {j: sum(verifier.stance(self.question, replace(paper, abstract=shown[j]))) for j in order[:look]}
         best = sorted(answers, key=lambda j: (-answers[j], j))[:most]
-        return [Claim(quoted(shown[j]), [n], {n: shown[j]}, {n: round(said[n], 3)}) for j in sorted(best)]
+        return [Claim(quoted(shown[j]), [n], {n: shown[j]}, {n: round(said[n], 3)}, verbatim=True) for j in sorted(best)]
 
     def _premise(self, text: str, split: tuple[str, str], kept: dict[int, Support], flags: list[Flag]) -> Checked | None:
         """A kept sentence whose opening restates what the question assumes ("X does P because Q" to "Why does X
@@ -486,7 +486,7 @@ class ClaimChecker:
         if line in self._quoted:
             return Checked(None, [*flags, Flag(Action.REPEATED, text, n, reason="its source's sentence is shown above")])
         self._quoted.add(line)
-        return Checked(Claim(quoted(line), [n], {n: line}, {n: round(kept[n].score, 3)}), flags)
+        return Checked(Claim(quoted(line), [n], {n: line}, {n: round(kept[n].score, 3)}, verbatim=True), flags)
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag
@@ -583,7 +583,7 @@ def stance_quotes(claims: list[Claim], most: int = 2) -> list[Claim]:
         for n in c.cited:
             lines = [x.strip() for x in c.evidence.get(n, "").splitlines() if x.strip()]
             if len(lines) <= most and all(len(split_sentences(x)) == 1 for x in lines):
-                out += [Claim(quoted(x), [n], {n: x}, {n: c.support.get(n, 0.0)}) for x in lines
+                out += [Claim(quoted(x), [n], {n: x}, {n: c.support.get(n, 0.0)}, verbatim=True) for x in lines
                         if not any(q.evidence.get(n) == x for q in out)]
     return out
 

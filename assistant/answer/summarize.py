@@ -56,7 +56,8 @@ _FIELD = re.compile(r"^\W*(name|finding)\W*:\s*(.*)$", re.I)
 
 @dataclass
 class Theme:
-    """One theme: its name (written by the model, or the central paper's title), papers and shown sentences."""
+    """One theme: its name (written by the model; a lone paper's title; else its first paper's title and how many
+    more), papers and shown sentences."""
 
     name: str
     papers: list[int]
@@ -231,6 +232,8 @@ def parse_theme(text: str) -> tuple[str, str]:
 
     >>> parse_theme("Name: **Sparse features**\\nFinding: They find features [1][2].")
     ('Sparse features', 'They find features [1][2].')
+    >>> parse_theme("**Name:** Scans\\n**Finding:** They scan [3].")
+    ('Scans', 'They scan [3].')
     """
     name, finding = "", []
     for line in text.splitlines():
@@ -238,7 +241,7 @@ def parse_theme(text: str) -> tuple[str, str]:
         if m and m.group(1).lower() == "name" and not name:
             name = " ".join(m.group(2).strip(" *#\"'.").split()[:8])
         elif m:
-            finding.append(m.group(2).strip())
+            finding.append(m.group(2).strip(" *"))
         elif line.strip() and finding:
             finding.append(line.strip())
     return name, " ".join(finding)
@@ -249,7 +252,7 @@ def quote(src: Source, sentence: str | None = None, *, titled: bool = True) -> C
     the title."""
     sentence = sentence or src.evidence[0]
     text = f"{src.paper.title}: “{sentence}”" if titled else f"“{sentence}”"
-    return Claim(text, [src.n], {src.n: sentence}, {src.n: 1.0})
+    return Claim(text, [src.n], {src.n: sentence}, {src.n: 1.0}, verbatim=True)
 
 
 def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM, judge: EmbeddingJudge,
@@ -329,9 +332,11 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
         t = time.perf_counter()
         name, finding = parse_theme(write(PROMPT, key, first_finding, topic=topic, papers=block))
         draft_s += time.perf_counter() - t
-        if not name or name.lower() in {t.name.lower() for t in themes}:
-            name = by_n[g[0]].paper.title
+        if not name or name.lower() in {t.name.lower() for t in themes}:  # never a lone paper's heading
+            name = f"{by_n[g[0]].paper.title} and {len(g) - 1} more"
         themes.append(Theme(name=name, papers=g, claims=checked(finding, g)))
+    if not written:
+        step(2, 2, "Quoting the papers: each theme is one paper, nothing for the model to write")
     closing: list[Claim] = []
     if s.closing and written > 1:
         step(steps, steps, "Relating the themes")

@@ -40,8 +40,7 @@ def score(t: dict[str, Any], s: Any) -> dict[str, Any]:
     cited = [c.title for c in s.citations]
     gold, core = set(t["gold"]), set(t["core"])
     claims = s.claims
-    # a paper's verbatim sentences: one per paper the synthesis left out, all of a lone paper's theme
-    quoted = sum(len(th.claims) if len(th.papers) == 1 and th.quoted else len(th.quoted) for th in s.themes)
+    quoted = sum(c.verbatim for c in claims)  # a paper's own sentences: a lone paper's, or one the synthesis left out
     return {
         "set": t["set"], "id": t["id"], "topic": t["topic"], "same_subject": t["id"] in SAME_SUBJECT,
         "gold": len(gold), "cited": len(cited), "recall": len(gold & set(cited)) / len(gold) if gold else None,

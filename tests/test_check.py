@@ -141,6 +141,7 @@ def test_an_answer_that_is_only_a_stance_quotes_the_sentence_it_rests_on():
     quotes = stance_quotes([stance])
     assert [(q.text, q.cited) for q in quotes] == [("\u201cKiwi facts hold\u201d.", [1]),
                                                    ("\u201cThey hold in orchards\u201d.", [1])]
+    assert all(q.verbatim for q in quotes) and not stance.verbatim  # --json tells the source's words from the model's
     text = render_claims([stance, *quotes])
     assert text == "Yes [1]. \u201cKiwi facts hold\u201d [1]. \u201cThey hold in orchards\u201d [1]."
     # read back (the eval's claim scores, a client of the API) it is three sentences, each with its citation
@@ -684,6 +685,7 @@ def test_an_opening_that_restates_what_a_wh_question_assumes_must_be_stated_too_
     out = c.check(cit.split_cited(text)[0])
     assert out.claim is not None and out.claim.text == "\u201cOur method uses mango-fact to grow them without heat\u201d."
     assert out.claim.cited == [1] and out.claim.evidence == {1: "Our method uses mango-fact to grow them without heat."}
+    assert out.claim.verbatim
     assert out.flags[-1].action == Action.PREMISE and v.calls[-1] == "The alpha method grows kiwis in winter."
     again = c.check(cit.split_cited("The alpha method grows kiwis in winter through mango-fact [1].")[0])
     assert again.claim is None and again.flags[-1].action == Action.REPEATED

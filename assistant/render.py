@@ -43,7 +43,7 @@ def summary_json(s: Any) -> dict[str, Any]:
     return {"topic": s.topic, "summary": s.text,
             "written_by": "model, checked sentence by sentence; verbatim claims are the papers' own sentences"
                           if written else "the papers' own sentences; no model text",
-            "themes": [{"name": t.name, "papers": t.papers, "quoted": t.quoted, "alone": len(t.papers) == 1,
+            "themes": [{"name": t.name, "papers": t.papers, "quoted": t.quoted, "alone": t.alone,
                         "claims": [claim_json(c) for c in t.claims]} for t in s.themes],
             "closing": [claim_json(c) for c in s.closing],
             "citations": [{"n": c.n, "paper_id": c.paper_id, "title": c.title} for c in s.citations],

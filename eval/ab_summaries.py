@@ -40,7 +40,8 @@ def module_at(rev: str, tmp: Path):
 
 
 def written(s) -> int:
-    """Sentences the model wrote that are shown (not quotes)."""
+    """Sentences the model wrote that are shown (not quotes). Counted from the themes' shape, not Claim.verbatim or
+    Theme.alone, which the base revision's module may not set."""
     return sum(len(t.claims) - len(t.quoted) for t in s.themes if len(t.papers) > 1 or not t.quoted) + len(s.closing)
 
 

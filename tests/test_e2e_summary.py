@@ -101,7 +101,7 @@ def test_a_sentence_the_summary_already_shows_is_not_shown_again(summarizer):
     settings = a.settings.model_copy(update={"summary": a.settings.summary.model_copy(update={"closing": True})})
     summary = summarize("feature selection methods", settings=settings, retriever=a.retriever, llm=writer,
                         judge=a.judge, verifier=a.verifier, threshold=a.threshold())
-    themes = [t for t in summary.themes if len(t.papers) > 1]
+    themes = [t for t in summary.themes if not t.alone]
     assert len(themes) >= 2  # so the closing line is written too
     written = [c.text for c in summary.claims if not c.verbatim]
     assert written == [writer.finding.rsplit(" [", 1)[0] + "."], written
@@ -115,7 +115,7 @@ def test_a_paper_alone_in_its_theme_is_shown_in_its_own_words_without_a_model_ca
     calls = llm.calls
     summary = a.summarize("What does this collection contain on classic zero-shot learning that maps images and "
                           "class semantic embeddings (attributes, word vectors) into a shared space?")
-    alone = [t for t in summary.themes if len(t.papers) == 1]
+    alone = [t for t in summary.themes if t.alone]
     assert alone and len(summary.themes) - len(alone) == 1, [t.papers for t in summary.themes]
     assert llm.calls == calls + 1 and not summary.closing
     by_n = {src.n: src for src in summary.sources}

@@ -64,6 +64,11 @@ class Theme:
     claims: list[Claim] = field(default_factory=list)
     quoted: list[int] = field(default_factory=list)  # papers shown by a verbatim sentence, not the synthesis
 
+    @property
+    def alone(self) -> bool:
+        """One paper: it shares a finding with none, so it is shown in its own words and the model writes nothing."""
+        return len(self.papers) == 1
+
 
 @dataclass
 class Summary:
@@ -282,8 +287,9 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     cache = DraftCache(settings.data_dir / "summary_cache.jsonl")
     blocks = [papers_block([by_n[n] for n in g]) for g in groups]
     keys = [DraftCache.key(PROMPT, topic, b, model) for b in blocks]
-    written = sum(len(g) > 1 for g in groups)  # themes the model writes: a lone paper's is its own words
-    cached = written > 0 and all(cache.get(k) is not None for k, g in zip(keys, groups, strict=True) if len(g) > 1)
+    to_write = [k for k, g in zip(keys, groups, strict=True) if len(g) > 1]  # a lone paper's theme is its own words
+    written = len(to_write)
+    cached = written > 0 and all(cache.get(k) is not None for k in to_write)
     steps = 1 + written + (s.closing and written > 1)
     cold = "" if cached else " (not cached yet: the first summary of a topic takes longest)"
     checker = ClaimChecker(topic, sources, verifier=verifier, threshold=threshold, settings=settings.answer,
@@ -322,7 +328,7 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
     draft_s = 0.0
     done = 0
     for g, block, key in zip(groups, blocks, keys, strict=True):
-        if len(g) == 1:  # one paper shares a finding with none: shown in its own words, not paraphrased
+        if len(g) == 1:  # Theme.alone: shown in its own words, not paraphrased
             src = by_n[g[0]]
             themes.append(Theme(name=src.paper.title, papers=g, quoted=g,
                                 claims=[quote(src, sentence, titled=False) for sentence in src.evidence]))
@@ -348,13 +354,13 @@ def summarize(topic: str, *, settings: Settings, retriever: Retriever, llm: LLM,
         closing = checked(text)
     said_n = {n for t in themes for c in t.claims for n in c.cited} | {n for c in closing for n in c.cited}
     for theme in themes:
-        if len(theme.papers) > 1:
+        if not theme.alone:
             theme.quoted = [n for n in theme.papers if n not in said_n]
             theme.claims += [quote(by_n[n]) for n in theme.quoted]
     claims = [c for t in themes for c in t.claims] + closing
     cites = citations_of(claims, sources)
-    quoted = [by_n[n].paper.title for t in themes for n in t.quoted if len(t.papers) > 1]
-    alone = [by_n[t.papers[0]].paper.title for t in themes if len(t.papers) == 1]
+    quoted = [by_n[n].paper.title for t in themes if not t.alone for n in t.quoted]
+    alone = [by_n[t.papers[0]].paper.title for t in themes if t.alone]
     coverage = {"considered": len(chosen) + len(over_cap), "cited": [c.title for c in cites],
                 "quoted": quoted, "alone": alone,
                 "relevant_not_cited": [{"title": h.paper.title, "why": f"over the --max-papers limit ({cap})"}

@@ -195,6 +195,29 @@ def test_which_papers_lists_the_sources_the_draft_left_out(settings, indexed, fa
     assert a.text.startswith(f'"{a.citations[0].title}" ') and all(f'"{t}"' in a.text for t in gold), a.text
 
 
+def test_a_list_of_papers_is_checked_item_by_item_against_the_paper_each_title_names(settings, indexed, fast_llm):
+    """Small models list papers as "[1] <title> does X. [2] <title> does Y.": each marker labels its item. Read as
+    the citation of the item before, every item was checked against the next item's paper, and a claim about one
+    paper reached the reader cited to another (dev q062, the model's own draft, streamed in pieces)."""
+    question = ("What slot-based object-centric learning methods are in the collection, and how do the later ones "
+                "change the original slot module?")
+    probe = scripted(settings, indexed, fast_llm, REFUSAL).ask(question)
+    n = {s.paper.title: s.n for s in probe.sources}
+    mixture, attention, grounded = ("Object-Centric Learning with Slot Mixture Module",
+                                    "Object-Centric Learning with Slot Attention", "Grounded Object Centric Learning")
+    assert {mixture, attention, grounded} <= set(n), list(n)
+    same = ("incorporating information about the distance between clusters and assigned vectors, leading to more "
+            "expressive slot representations.")
+    draft = (f"[{n[mixture]}] {mixture} uses a Gaussian Mixture Model to represent slots, {same} "
+             f"[{n[attention]}] {attention} represents slots not only as centers of clusters but also {same[:-1]}. "
+             f"[{n[grounded]}] {grounded} uses a Gaussian Mixture Model to represent slots, {same}")
+    a = scripted(settings, indexed, fast_llm, draft).ask(question)
+    shown = [(c.text[:60], c.cited) for c in a.claims]
+    for claim in a.claims:  # a sentence opening with a paper's title cites that paper alone
+        assert all(claim.cited == [n[t]] for t in n if claim.text.startswith(t)), (shown, a.flagged)
+    assert [c.cited for c in a.claims if c.text.startswith(mixture)] == [[n[mixture]]], (shown, a.flagged)
+
+
 def test_what_streams_is_never_taken_back(answering):
     events = list(answering.ask_stream("How does VMamba scan 2D images with selective state-space models?"))
     streamed = "".join(e.text for e in events if isinstance(e, TokenEvent))

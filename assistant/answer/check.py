@@ -340,6 +340,12 @@ class ClaimChecker:
             return 1.0
         return self.judge.relevance([text], self.question_vec)[0]
 
+    def _sentence_relevance(self, sentence: cit.Sentence, text: str) -> float:
+        """Read with and without the titles that say which paper (put in front by name_sources, or labelling a
+        list item): a title answers "which paper?" and can pull a restated predicate away from the question, and a
+        title the question names brings the sentence closer to it. The closer reading counts."""
+        return max(self._relevance(statement(t)) for t in dict.fromkeys([sentence.said or text, text]))
+
     def check(self, sentence: cit.Sentence, named_bar: float | None = None) -> Checked:
         """`named_bar`: a named answer's bar instead of the named judge's own (see ask.name_the_rest)."""
         text = sentence.text
@@ -362,9 +368,7 @@ class ClaimChecker:
                                   f"opened with {opened}"))
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
                 return stance_only(self._check_stance(text, claim, implied, sentence, flags), implied)
-        # the model's own words: the titles name_sources put in front answer "which paper?" and would pull a
-        # restated predicate away from the question it answers
-        rel = self._relevance(statement(sentence.said or text))
+        rel = self._sentence_relevance(sentence, text)
         allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
         kept: dict[int, Support] = {}
         for n in sentence.cited:

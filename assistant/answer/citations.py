@@ -72,14 +72,71 @@ _VERB_AFTER = re.compile(
 
 
 def opens_with_subject(sentence: str, titles: dict[int, str] | None = None) -> bool:
-    """Whether markers opening the sentence are its subject ("[2] uses ...", "[2] Uses ..."), not the citation
-    of the sentence before ("... holds. [1] The next one"; with `titles`, "[1] Transformers are ..." where
-    that is the cited title).
+    """Whether markers opening the sentence belong to it, not to the sentence before ("... holds. [1] The next
+    one"): they are its subject ("[2] uses ...", "[2] Uses ..."), or, with `titles`, its label ("[2] LD-ZNet: ...
+    uses X", see labelled).
 
     >>> opens_with_subject("[2] uses X."), opens_with_subject("[2] Derives X."), opens_with_subject("[2] The X.")
     (True, True, False)
     """
-    return bool(_NOUN_MARKERS.match(verb_case(sentence, titles or {})))
+    return bool(_NOUN_MARKERS.match(verb_case(sentence, titles or {}))) or labelled(sentence, titles or {}) is not None
+
+
+_NAME_END = re.compile(r"\s*(?::|\s-{1,2}\s|\s[\u2013\u2014]\s|\()")  # "ColBERTv2: ...", "S^3 -- ...", "MRL (...)"
+
+
+def _title_forms(title: str) -> list[str]:
+    """A title as a sentence may open with it: whole, and the name before its colon or dash (lower case)."""
+    full = " ".join(title.lower().split())
+    m = _NAME_END.search(full)
+    return [full, full[: m.start()]] if m and m.start() >= 2 else [full]
+
+
+def _after_markers(sentence: str) -> str:
+    lead = _LEAD_MARKERS.match(sentence)
+    return " ".join(sentence[lead.end():].lower().lstrip(" \"'\u201c\u2018").split()) if lead else ""
+
+
+def labelled(sentence: str, titles: dict[int, str]) -> int | None:
+    """The source a sentence is a list item about, where markers open it and a source's title (or the name that
+    opens the title) follows them: "[2] LD-ZNet: A Latent ... uses X." Small models list papers so; the marker
+    labels the item and does not cite the sentence before. Where the marker and the title differ, the title says
+    which paper the sentence is about.
+
+    >>> labelled("[2] LD-ZNet uses X.", {1: "UFO: A Unified Approach", 2: "LD-ZNet: A Latent Diffusion Approach"})
+    2
+    >>> labelled('[1] "Grounded Object Centric Learning" uses X.', {1: "A", 3: "Grounded Object Centric Learning"})
+    3
+    >>> labelled("[1] The model uses X.", {1: "The Hidden Attention of Mamba Models"}) is None
+    True
+    """
+    after = _after_markers(sentence)
+    if not after:
+        return None
+    found = [(len(form), n) for n, title in titles.items() for form in _title_forms(title)
+             if after.startswith(form) and not after[len(form):len(form) + 1].isalnum()]
+    return max(found)[1] if found else None
+
+
+def without_title(text: str, title: str) -> str:
+    """The text after the title (or the name opening it) that it opens with: what the sentence says of the paper.
+
+    >>> without_title('"LD-ZNet": uses X.', "LD-ZNet: A Latent Approach"), without_title("Other uses X.", "LD-ZNet")
+    ('uses X.', 'Other uses X.')
+    """
+    for form in _title_forms(title):
+        words = r"\s+".join(re.escape(w) for w in form.split())
+        if m := re.match(rf"[\s\"'\u201c\u2018]*{words}(?!\w)[\"'\u201d\u2019]?\s*:?\s*", text, re.I):
+            return text[m.end():]
+    return text
+
+
+def may_open_with_title(sentence: str, titles: dict[int, str]) -> bool:
+    """Whether the text after the markers opening an unfinished sentence could still become a source's title
+    (a stream waits to see whether the markers label it)."""
+    after = _after_markers(sentence)
+    return bool(after) and any(form.startswith(after) and form != after
+                               for title in titles.values() for form in _title_forms(title))
 
 
 def verb_case(sentence: str, titles: dict[int, str]) -> str:
@@ -295,17 +352,24 @@ class Sentence:
 
 def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentence]:
     """Sentences with the numbers each cites; markers that open a sentence belong to the one before, unless
-    they are its subject ("[2] uses ..."). With `titles`, markers used as names get their titles (name_sources)."""
+    they are its subject ("[2] uses ..."). With `titles`, markers used as names get their titles (name_sources),
+    and markers followed by a title label a list item about that title's source (labelled)."""
     out: list[Sentence] = []
     for raw in split_sentences(text):
         raw = verb_case(raw, titles) if titles else raw  # the verb is lower-cased where a title goes in front
         lead = _LEAD_MARKERS.match(raw)
-        if lead and out and not _NOUN_MARKERS.match(raw):
+        item = labelled(raw, titles) if titles and lead else None
+        if item is not None:  # "[2] LD-ZNet: ... uses X.": the item is about the paper its title names
+            raw = f"[{item}] {raw[lead.end():]}"  # type: ignore[union-attr]
+        elif lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
             raw = raw[lead.end():]
         own = {n: _plain(t) for n, t in each_named(raw, titles).items()} if titles else {}
         said = _plain(raw)
-        raw, named = name_sources(raw, titles) if titles else (raw, set())
+        if item is not None:  # it names its source by the title already: that source must state it
+            named, said = {item}, _plain(without_title(MARKER.sub("", raw), titles[item]))  # type: ignore[index]
+        else:
+            raw, named = name_sources(raw, titles) if titles else (raw, set())
         if plain := _plain(raw):
             out.append(Sentence(plain, _numbers_in(raw), sorted(named), own, said if named else ""))
     return out
@@ -383,7 +447,8 @@ class SentenceStream:
 
     A sentence is complete once the next one has begun with something other than markers
     (markers that open a sentence belong to the one before, as in split_cited, unless they are its
-    subject: "[2] uses ...", "[1] and [2] study ...", "[2] Derives ...").
+    subject: "[2] uses ...", "[1] and [2] study ...", "[2] Derives ...", or, with titles, its label: "[2] LD-ZNet:
+    ... uses X").
 
     >>> s = SentenceStream()
     >>> s.feed("A is true. [1")
@@ -403,6 +468,13 @@ class SentenceStream:
         parts = split_sentences(self.buf)
         if len(parts) < 2:
             return []
+        for i in range(1, len(parts) - 1):  # sentences complete in one piece: as if they had come piece by piece
+            if (lead := _LEAD_MARKERS.match(parts[i])) and not opens_with_subject(parts[i], self.titles):
+                parts[i - 1] += " " + lead.group(1).strip()
+                parts[i] = parts[i][lead.end():]
+        parts = [p for p in parts if p.strip()]
+        if len(parts) < 2:
+            return []
         last = parts[-1]
         if _ONLY_MARKERS.fullmatch(last):
             done, rest = parts[:-2], " ".join(parts[-2:])
@@ -413,6 +485,8 @@ class SentenceStream:
                 after = last[group.end():] if group else last[lead.end():]
                 if re.fullmatch(r"\s*\w*", after) or re.search(r"(?:\band|\bor|,)\s*$", last):
                     return []  # whether the markers are the next sentence's subject shows with the word after them
+                if self.titles and may_open_with_title(last, self.titles):
+                    return []  # ... or its label: "[2] LD-ZN" may become source [2]'s title
                 if not opens_with_subject(last, self.titles):
                     done[-1] += " " + lead.group(1).strip()
                     rest = last[lead.end():]

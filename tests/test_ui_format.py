@@ -31,6 +31,20 @@ def test_answer_html_marks_attributed_and_dropped_citations():
     assert "T1 (added by the support check): “Key finding here.”" in out  # the sentence it rests on, on hover
 
 
+def test_a_sentence_removed_entirely_is_noted_once_with_the_sources_that_did_not_state_it():
+    # a list answer whose items the judge rejects: one note per item, not "[3] removed ..." and "removed ..." both
+    a = Answer(question="q", text="Claim [1].", refused=False, citations=[Citation(1, "p1", "T1")],
+               sources=[_source(1, "T1"), _source(2, "T2"), _source(3, "T3")], model="m",
+               flagged=[Flag(Action.DROPPED, "Claim.", 2), Flag(Action.DROPPED, "Item.", 3),
+                        Flag(Action.UNSUPPORTED, "Item.", 3, reason="the sentence names a source that does not state it"),
+                        Flag(Action.UNSUPPORTED, "Other.")],
+               claims=[Claim("Claim.", [1], {1: "Key finding here."}, {1: 0.9})])
+    out = answer_html(a)
+    assert "removed “Item.”: [3] does not state it;" in out and out.count("Item.") == 1
+    assert "[2] removed: the source does not state “Claim.”" in out  # the sentence is shown, with [1]
+    assert "removed “Other.”: no source states it" in out
+
+
 def test_a_stance_dropped_because_its_source_says_the_opposite_shows_that_clause():
     a = Answer(question="Do fluids lower mortality?", text="Mortality was 24% vs 25% [1].", refused=False,
                citations=[Citation(1, "p1", "T1")], sources=[_source(1, "T1")], model="m",

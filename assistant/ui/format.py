@@ -15,7 +15,7 @@ from typing import Any
 from assistant.answer.check import render_claims
 from assistant.answer.citations import MARKER, parse_numbers
 from assistant.render import answer_markdown, bibtex
-from assistant.types import Action, Answer, Source
+from assistant.types import Action, Answer, Flag, Source
 
 __all__ = ["answer_html", "bibtex", "conversation_markdown", "link_citations", "sources_html", "speed_line",
            "summary_html"]
@@ -57,9 +57,17 @@ def answer_html(a: Answer) -> str:
     else:
         body = link_citations(a.text, titles, attributed)
     notes = []
+    # a sentence not shown at all gets one note, naming the sources that did not state it
+    gone = {f.sentence for f in a.flagged if f.action == Action.UNSUPPORTED}
+    dropped: dict[str, list[Flag]] = {}
+    for f in a.flagged:
+        if f.action == Action.DROPPED and f.sentence in gone:
+            dropped.setdefault(f.sentence, []).append(f)
     for f in a.flagged:
         if f.action == Action.CONTRADICTED:
             notes.append(f"[{f.n}] removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
+        elif f.action == Action.DROPPED and f.sentence in gone:
+            continue  # said with the sentence's removal below
         elif f.action == Action.DROPPED:
             why = f" ({html.escape(f.reason)})" if f.reason else ""  # a rule's reason, or the stance readings
             notes.append(f"[{f.n}] removed: the source does not state “{html.escape(f.sentence)}”{why}")
@@ -67,6 +75,10 @@ def answer_html(a: Answer) -> str:
             notes.append(f"removed “{html.escape(f.sentence)}”: [{f.n}] states it but does not answer the question")
         elif f.action == Action.OFF_TOPIC:
             notes.append(f"[{f.n}] removed: “{html.escape(f.sentence)}” is not about the question")
+        elif f.action == Action.UNSUPPORTED and (tried := dropped.pop(f.sentence, [])):
+            why = "; ".join(f"[{d.n}] does not state it" + (f" ({html.escape(d.reason)})" if d.reason else "")
+                            for d in tried)
+            notes.append(f"removed “{html.escape(f.sentence)}”: {why}")
         elif f.action == Action.UNSUPPORTED:
             notes.append(f"removed “{html.escape(f.sentence)}”: no source states it")
         elif f.action == Action.RESTATED:

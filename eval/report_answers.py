@@ -24,7 +24,8 @@ from assistant.evaluate.scoring import answer_metrics
 
 REPORTS = Path(__file__).parent / "reports"
 SHOWN = ("n", "false_refusal_rate", "refusal_recall", "unanswerable_with_citation", "claim_citation_precision",
-         "claim_citation_precision_unquoted", "claim_citation_recall", "gold_evidence_cited", "quotes_gold_evidence",
+         "claim_citation_precision_unquoted", "claim_citation_recall", "claims_naming_another_paper",
+         "gold_evidence_cited", "quotes_gold_evidence",
          "facts_stated", "paper_precision", "paper_recall",
          "stance_agreement", "total_p50_ms", "verify_share", "prompt_tokens_mean")
 CORPUS = {"pubmed": Path(__file__).parent / "corpus_pubmed_style.jsonl"}  # sets over a collection of their own

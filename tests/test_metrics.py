@@ -81,6 +81,11 @@ def test_quoted_source_sentences_are_counted_apart_and_checked_against_gold_evid
     assert score_answer("CaSED needs no training [1].", {1: P}, facts).quotes_gold is None
 
 
+def test_a_claim_opening_with_one_papers_name_and_citing_another_counts_as_misnamed():
+    s = score_answer("CaSED needs no training [2]. Other paper uses 3 ovens [2]. CaSED beats CLIP [1][2].", {1: P, 2: Q})
+    assert s.misnamed == 1  # the first names [1] and cites [2] only; the third cites [1] too
+
+
 def test_stance_is_the_opening_word():
     assert stance("No, it is training-free [1].") == "no" and stance("Yes.") == "yes"
     assert stance("It is training-free.") is None and stance("Nobody knows.") is None

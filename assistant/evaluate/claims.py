@@ -11,6 +11,8 @@ own error is known. Scores:
 - citation recall: claims grounded in at least one paper they cite (uncited claims miss);
 - gold evidence cited: expected facts whose gold sentence grounds a claim that cites its paper;
 - stance agreement: yes/no questions whose answer opens with the gold stance;
+- misnamed claims: claims that open with one source's title, or the name that opens it, and cite other sources
+  only (a claim about one paper that the reader would check in another);
 - quotes: verbatim source sentences an answer quotes (check.stance_quotes) are grounded by construction, so
   precision is also given without them, and answers that quote are scored on whether a quote is gold evidence.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.check import statement
-from assistant.answer.citations import split_cited
+from assistant.answer.citations import labelled, split_cited
 from assistant.answer.support import content_words, numbers, stem
 from assistant.index.chunking import split_sentences
 from assistant.types import Paper
@@ -83,6 +85,7 @@ class ClaimScore:
     quoted: int = 0  # (claim, cited paper) pairs whose claim is a quoted source sentence (check.stance_quotes)
     quoted_correct: int = 0
     quotes_gold: bool | None = None  # the answer's quotes hold a gold evidence sentence (None: no quotes or facts)
+    misnamed: int = 0  # claims opening with one source's title (or name) that cite other sources only
 
 
 def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[str, list[str]]] | None = None
@@ -91,9 +94,12 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
     out = ClaimScore()
     stated: set[int] = set()
     quotes: list[str] = []
+    titles = {n: p.title for n, p in cited_papers.items()}
     for s in split_cited(answer):
         if len(content_words(s.text)) < 2:
             continue
+        named = labelled(f"[0] {s.text}", titles)  # "LD-ZNet: ... uses X [3]": about one paper, cited to another
+        out.misnamed += named is not None and bool(s.cited) and named not in s.cited
         quote = s.text.startswith(QUOTE)
         if quote:
             quotes.append(s.text.rstrip(".").strip(QUOTE + "\u201d"))

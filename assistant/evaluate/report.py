@@ -39,6 +39,8 @@ ANSWER_DEFINITIONS = """\
   when one or two adjacent abstract sentences hold >= 70% of its content words, all its numbers and its polarity;
   precision = (claim, cited paper) pairs grounded, recall = claims grounded in a paper they cite.
 - **gold_evidence_cited**: expected facts whose gold abstract sentence grounds a claim citing its paper.
+- **claims_naming_another_paper**: claims that open with one source's title (or the name that opens it) and cite
+  other sources only: a claim about one paper the reader would check in another (should be 0).
 - **claim_citation_precision_unquoted**: the same precision without the verbatim quotes an answer of bare stances
   gets (grounded by construction); **quotes_gold_evidence**: share of answers with quotes where one is gold evidence.
 - **facts_stated**: share of a question's expected facts whose content words (>= 60%) appear in the answer.

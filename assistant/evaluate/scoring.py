@@ -74,6 +74,7 @@ def answer_metrics(rows: list[dict[str, Any]], papers: dict[str, Any] | None = N
         "claim_citation_recall": ratio(sum(c.grounded for c in scores), sum(c.claims for c in scores)),
         "claim_citation_precision_unquoted": ratio(sum(c.correct - c.quoted_correct for c in scores),
                                                    sum(c.citations - c.quoted for c in scores)),
+        "claims_naming_another_paper": sum(c.misnamed for c in scores) if scores else None,
         "gold_evidence_cited": ratio(sum(c.facts_cited for c in scores), sum(c.facts for c in scores)),
         "quotes_gold_evidence": ratio(sum(bool(c.quotes_gold) for c in scores),
                                       sum(c.quotes_gold is not None for c in scores)),

@@ -79,21 +79,24 @@ def main() -> None:
     qs = [q for q in every if q.id in ids]
     labelled, may_open, relevance = cit.labelled, cit.may_open_with_title, ClaimChecker._sentence_relevance
     contexts = [c for c in (getattr(a.llm, "llm", None), getattr(a.verifier, "llama", None)) if c is not None]
-    with out.open("a", encoding="utf-8") as f:
-        for q in qs:
-            for on in (True, False):
-                if (on, q.id) in done:
-                    continue
-                cit.labelled = labelled if on else (lambda sentence, titles: None)  # type: ignore[assignment]
-                cit.may_open_with_title = may_open if on else (lambda sentence, titles: False)  # type: ignore[assignment]
-                ClaimChecker._sentence_relevance = relevance if on else said_only  # type: ignore[method-assign]
-                for llama in contexts:  # no prompt prefix kept from the run before: the same draft both ways
-                    llama.reset()
-                with turn():
-                    row = product(a, q.question)
-                f.write(json.dumps({"system": "product", "labels": on, **question_fields(q), **row}) + "\n")
-                f.flush()
-    cit.labelled, cit.may_open_with_title, ClaimChecker._sentence_relevance = labelled, may_open, relevance
+    try:
+        with out.open("a", encoding="utf-8") as f:
+            for q in qs:
+                for on in (True, False):
+                    if (on, q.id) in done:
+                        continue
+                    cit.labelled = labelled if on else (lambda sentence, titles: None)  # type: ignore[assignment]
+                    cit.may_open_with_title = may_open if on else (  # type: ignore[assignment]
+                        lambda sentence, titles: False)
+                    ClaimChecker._sentence_relevance = relevance if on else said_only  # type: ignore[method-assign]
+                    for llama in contexts:  # no prompt prefix kept from the run before: the same draft both ways
+                        llama.reset()
+                    with turn():
+                        row = product(a, q.question)
+                    f.write(json.dumps({"system": "product", "labels": on, **question_fields(q), **row}) + "\n")
+                    f.flush()
+    finally:
+        cit.labelled, cit.may_open_with_title, ClaimChecker._sentence_relevance = labelled, may_open, relevance
     rows = read_rows(out)
     side = {on: [r for r in rows if r["labels"] is on and r["id"] in ids] for on in (True, False)}
     print(f"{args.name}: {len(ids)} rows whose draft either reading changes")

@@ -305,8 +305,8 @@ def test_a_capitalised_verb_after_an_opening_marker_makes_the_marker_the_subject
     assert [(x.text, x.cited) for x in cit.split_cited("X holds. [2] Has Y.", {2: "Beta"})] == \
         [("X holds.", []), ('"Beta" has Y.', [2])]
     # a word of the cited title is the title, not a verb; a determiner is the next sentence's start
-    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] Transformers cut Y.", {1: "Transformers are SSMs"})] \
-        == [("X holds.", [1]), ("Transformers cut Y.", [])]
+    assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] Transformers are SSMs.", {1: "Transformers"})] \
+        == [("X holds.", [1]), ("Transformers are SSMs.", [])]
     assert [(x.text, x.cited) for x in cit.split_cited("X holds. [1] This is Y.", {1: "A"})] == \
         [("X holds.", [1]), ("This is Y.", [])]
     # a plural noun and its verb start the next sentence: the marker cites the sentence before
@@ -339,9 +339,15 @@ def test_a_marker_followed_by_a_title_labels_its_own_list_item_in_the_stream_and
     # the title decides where the model miscounted; a sentence that only starts like a title is no item
     assert [(x.cited, x.named) for x in cit.split_cited("[1] Gamma Net has Z.", titles)] == [([3], [3])]
     assert [x.cited for x in cit.split_cited("X holds. [1] Alpha has Y.", titles)] == [[1], []]
-    # checked: each item against the paper it names (the fake verifier knows Beta has the mango-fact)
-    shown, out = _verify("[1] Alpha has the kiwi-fact. [2] Beta has the mango-fact.")
-    assert shown[-1] == "Beta has the mango-fact [2]."
+    # a title in quotes or bold, its opening quote streamed alone; several markers keep their numbers
+    text = 'It holds. [2] "Beta Model" has Y. [1][3] **Gamma Net** and Alpha Study differ.'
+    for size in (1, 2, 4, len(text)):
+        stream = cit.SentenceStream(titles)
+        parts = [p for i in range(0, len(text), size) for p in stream.feed(text[i:i + size])] + [stream.flush()]
+        assert [x.cited for p in parts for x in cit.split_cited(p, titles)] == [[], [2], [1, 3]], (size, parts)
+    # one ordinary word is no name ("Alpha", "Learning (Almost) Anything"), and an empty title matches nothing
+    assert [x.cited for x in cit.split_cited("X holds. [1] Alpha has Y.", {1: "Alpha"})] == [[1], []]
+    assert [x.cited for x in cit.split_cited("X holds. [1] **Bold** claim.", {1: "Alpha Study", 2: ""})] == [[1], []]
 
 
 def test_the_stream_cuts_the_same_sentences_whatever_the_pieces():
@@ -380,6 +386,16 @@ def test_a_title_put_in_front_of_a_named_marker_does_not_count_against_its_relev
                            settings=AnswerSettings(), judge=far_title, question_vec=Q)  # type: ignore[arg-type]
     out = checker.check(cit.split_cited("[2] has the mango-fact.", {1: "Alpha", 2: "Beta"})[0])
     assert out.claim is not None and out.claim.cited == [2]
+
+
+def test_a_title_the_question_names_counts_for_its_sentences_relevance():
+    # "PromptStyler simulates ..." to "How do ... and PromptStyler ...?" (test t080): the sentence's own words are far
+    # from the question and its title is in it. Read with and without the title, the closer reading counts
+    near_title = ScriptedRelevance({"padding": 0.2, "Beta": 0.7})
+    checker = ClaimChecker("What does Beta contribute?", SOURCES, verifier=VERIFIER, threshold=0.5,
+                           settings=AnswerSettings(), judge=near_title, question_vec=Q)  # type: ignore[arg-type]
+    out = checker.check(cit.split_cited("[2] has the padding.", {1: "Alpha", 2: "Beta"})[0])
+    assert out.claim is not None and out.claim.cited == [2], out.flags
 
 
 class ScriptedStance(ScriptedVerifier):

@@ -82,26 +82,36 @@ def opens_with_subject(sentence: str, titles: dict[int, str] | None = None) -> b
     return bool(_NOUN_MARKERS.match(verb_case(sentence, titles or {}))) or labelled(sentence, titles or {}) is not None
 
 
-_NAME_END = re.compile(r"\s*(?::|\s-{1,2}\s|\s[\u2013\u2014]\s|\()")  # "ColBERTv2: ...", "S^3 -- ...", "MRL (...)"
+_NAME_END = re.compile(r"\s*(?::|\s-{1,2}\s|\s[\u2013\u2014]\s)")  # "ColBERTv2: ...", "S^3 -- ..."
+_OPENING = " \"'*\u201c\u2018"  # what may come between the markers and a title: quotes, bold
+
+
+def _is_name(text: str) -> bool:
+    """Whether the words could only be a paper's name, not a sentence's first word: several words, or one word with
+    a capital inside, a digit or a symbol ("LD-ZNet", "S^3", "UFO"; not "Learning", not "Mamba")."""
+    return len(text.split()) > 1 or bool(re.search(r".[A-Z]|\d|[^\w\s]", text))
 
 
 def _title_forms(title: str) -> list[str]:
-    """A title as a sentence may open with it: whole, and the name before its colon or dash (lower case)."""
-    full = " ".join(title.lower().split())
+    """A title as a sentence may open with it (lower case): whole, and the name before its colon or dash, each only
+    where it could only be a name."""
+    full = " ".join(title.split())
     m = _NAME_END.search(full)
-    return [full, full[: m.start()]] if m and m.start() >= 2 else [full]
+    forms = [full, full[: m.start()]] if m else [full]
+    return [f.lower() for f in forms if f and _is_name(f)]
 
 
 def _after_markers(sentence: str) -> str:
     lead = _LEAD_MARKERS.match(sentence)
-    return " ".join(sentence[lead.end():].lower().lstrip(" \"'\u201c\u2018").split()) if lead else ""
+    return " ".join(sentence[lead.end():].lower().lstrip(_OPENING).split()) if lead else ""
 
 
 def labelled(sentence: str, titles: dict[int, str]) -> int | None:
     """The source a sentence is a list item about, where markers open it and a source's title (or the name that
     opens the title) follows them: "[2] LD-ZNet: A Latent ... uses X." Small models list papers so; the marker
-    labels the item and does not cite the sentence before. Where the marker and the title differ, the title says
-    which paper the sentence is about.
+    labels the item and does not cite the sentence before. Where one marker and the title differ, the title says
+    which paper the sentence is about; several markers must include it. Ties go to the longest match, then to the
+    marker's own source.
 
     >>> labelled("[2] LD-ZNet uses X.", {1: "UFO: A Unified Approach", 2: "LD-ZNet: A Latent Diffusion Approach"})
     2
@@ -109,13 +119,22 @@ def labelled(sentence: str, titles: dict[int, str]) -> int | None:
     3
     >>> labelled("[1] The model uses X.", {1: "The Hidden Attention of Mamba Models"}) is None
     True
+    >>> labelled("[1] **S^3** uses X.", {2: "A B", 1: "S^3 -- Semantic"}), labelled("[1] UFO X.", {1: "UFO: A", 2: "UFO: B"})
+    (1, 1)
+    >>> labelled("[1] Learning rates matter.", {1: "Learning (Almost) Anything"}) is None  # a first word, no name
+    True
     """
     after = _after_markers(sentence)
-    if not after:
+    lead = _LEAD_MARKERS.match(sentence)
+    if not after or not lead:
         return None
-    found = [(len(form), n) for n, title in titles.items() for form in _title_forms(title)
+    marked = _numbers_in(lead.group(1))
+    found = [(len(form), n in marked, n) for n, title in titles.items() for form in _title_forms(title)
              if after.startswith(form) and not after[len(form):len(form) + 1].isalnum()]
-    return max(found)[1] if found else None
+    if not found:
+        return None
+    n = max(found)[2]
+    return n if len(marked) == 1 or n in marked else None
 
 
 def without_title(text: str, title: str) -> str:
@@ -123,17 +142,22 @@ def without_title(text: str, title: str) -> str:
 
     >>> without_title('"LD-ZNet": uses X.', "LD-ZNet: A Latent Approach"), without_title("Other uses X.", "LD-ZNet")
     ('uses X.', 'Other uses X.')
+    >>> without_title("Alpha Study's model uses X.", "Alpha Study"), without_title("**S^3** uses X.", "S^3 -- Semantic")
+    ("'s model uses X.", 'uses X.')
     """
     for form in _title_forms(title):
         words = r"\s+".join(re.escape(w) for w in form.split())
-        if m := re.match(rf"[\s\"'\u201c\u2018]*{words}(?!\w)[\"'\u201d\u2019]?\s*:?\s*", text, re.I):
+        if m := re.match(rf"\s*([\"'*\u201c\u2018]+)?{words}(?!\w)(?(1)[\"'*\u201d\u2019]*)\s*:?\s*", text, re.I):
             return text[m.end():]
     return text
 
 
 def may_open_with_title(sentence: str, titles: dict[int, str]) -> bool:
     """Whether the text after the markers opening an unfinished sentence could still become a source's title
-    (a stream waits to see whether the markers label it)."""
+    (a stream waits to see whether the markers label it): an opening quote alone may still become one."""
+    lead = _LEAD_MARKERS.match(sentence)
+    if lead and sentence[lead.end():].strip() and not sentence[lead.end():].strip(_OPENING):
+        return True
     after = _after_markers(sentence)
     return bool(after) and any(form.startswith(after) and form != after
                                for title in titles.values() for form in _title_forms(title))
@@ -346,7 +370,7 @@ class Sentence:
     cited: list[int] = field(default_factory=list)
     named: list[int] = field(default_factory=list)  # cited sources the sentence names (name_sources): each must state it
     own: dict[int, str] = field(default_factory=dict)  # n -> what source n must state, where several are named (each_named)
-    said: str = ""  # the model's own words: the text before name_sources put titles in ("" = the text)
+    said: str = ""  # the text without the titles that say which paper: name_sources' or a list item's ("" = the text)
     asked: bool = False  # the question's predicate put to the source(s) a draft named only (named_answer)
 
 
@@ -360,7 +384,8 @@ def split_cited(text: str, titles: dict[int, str] | None = None) -> list[Sentenc
         lead = _LEAD_MARKERS.match(raw)
         item = labelled(raw, titles) if titles and lead else None
         if item is not None:  # "[2] LD-ZNet: ... uses X.": the item is about the paper its title names
-            raw = f"[{item}] {raw[lead.end():]}"  # type: ignore[union-attr]
+            if item not in _numbers_in(lead.group(1)):  # type: ignore[union-attr]  # miscounted: the title decides
+                raw = f"[{item}] {raw[lead.end():]}"  # type: ignore[union-attr]
         elif lead and out and not _NOUN_MARKERS.match(raw):
             out[-1].cited += [n for n in _numbers_in(lead.group(1)) if n not in out[-1].cited]
             raw = raw[lead.end():]

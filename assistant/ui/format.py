@@ -78,7 +78,8 @@ def answer_html(a: Answer) -> str:
         elif f.action == Action.UNSUPPORTED and (tried := dropped.pop(f.sentence, [])):
             why = "; ".join(f"[{d.n}] does not state it" + (f" ({html.escape(d.reason)})" if d.reason else "")
                             for d in tried)
-            notes.append(f"removed “{html.escape(f.sentence)}”: {why}")
+            own = f" ({html.escape(f.reason)})" if f.reason and f.n is None else ""  # e.g. "no source backs 'yes'"
+            notes.append(f"removed “{html.escape(f.sentence)}”{own}: {why}")
         elif f.action == Action.UNSUPPORTED:
             notes.append(f"removed “{html.escape(f.sentence)}”: no source states it")
         elif f.action == Action.RESTATED:

@@ -28,7 +28,7 @@ from typing import Any
 
 from bench_answers import product, question_fields, read_rows  # eval/
 from cpulock import turn
-from probe_premises import QUESTIONS, SHOWN
+from probe_premises import QUESTIONS, SHOWN, merge, show_changed
 
 from assistant import Assistant
 from assistant.answer import citations as cit
@@ -60,7 +60,7 @@ def candidates(a: Assistant, rows: list[dict[str, Any]], titles_of: dict[str, st
 
 def said_only(self: ClaimChecker, sentence: cit.Sentence, text: str) -> float:
     """The relevance before: the sentence without the titles name_sources put in front."""
-    return self._relevance(statement(sentence.said or text))
+    return self._relevance([statement(sentence.said or text)])
 
 
 def main() -> None:
@@ -103,18 +103,9 @@ def main() -> None:
     for on in (False, True):
         m = answer_metrics(side[on], papers)
         print(f"  titles read {'on ' if on else 'off'}: " + ", ".join(f"{k} {m.get(k)}" for k in SHOWN))
-    off = {r["id"]: r for r in side[False]}
-    changed = [r for r in side[True] if r["answer"] != off[r["id"]]["answer"]]
-    print(f"  answers changed: {len(changed)}; drafts differ: "
-          f"{sum(r['draft'] != off[r['id']]['draft'] for r in side[True])}")
-    for r in changed:
-        print(f"  {r['id']} {r['question']}\n    off: {off[r['id']]['answer']}\n    on:  {r['answer']}")
+    changed = show_changed(side)
     if args.merge and recorded:
-        new = {r["id"]: {**{k: v for k, v in r.items() if k != "labels"}, "rerun": "labels"} for r in changed}
-        kept = [new.get(r["id"], r) if r["system"] == "product" else r for r in recorded]
-        recorded_path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-        print(f"  merged {len(new)} rows into {recorded_path}")
-
+        merge(recorded_path, recorded, changed, "labels")
 
 if __name__ == "__main__":
     main()

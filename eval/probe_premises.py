@@ -78,16 +78,28 @@ def main() -> None:
         for on in (False, True):
             m = answer_metrics([r for r in side[on] if tag is None or tag in r["tags"]], papers)
             print(f"  {tag or 'all'}, premises {'on ' if on else 'off'}: " + ", ".join(f"{k} {m.get(k)}" for k in SHOWN))
+    changed = show_changed(side)
+    if args.merge and recorded:
+        merge(recorded_path, recorded, changed, "premises")
+
+
+def show_changed(side: dict[bool, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The "on" rows whose answer differs from the same question's "off" row, printed side by side."""
     off = {r["id"]: r for r in side[False]}
     changed = [r for r in side[True] if r["answer"] != off[r["id"]]["answer"]]
-    print(f"  answers changed: {len(changed)}")
+    print(f"  answers changed: {len(changed)}; drafts differ: "
+          f"{sum(r.get('draft') != off[r['id']].get('draft') for r in side[True])}")
     for r in changed:
         print(f"  {r['id']} {r['tags']} {r['question']}\n    off: {off[r['id']]['answer']}\n    on:  {r['answer']}")
-    if args.merge and recorded:
-        new = {r["id"]: {**{k: v for k, v in r.items() if k != "premises"}, "rerun": "premises"} for r in changed}
-        kept = [new.get(r["id"], r) if r["system"] == "product" else r for r in recorded]
-        recorded_path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-        print(f"  merged {len(new)} rows into {recorded_path}")
+    return changed
+
+
+def merge(path: Path, recorded: list[dict[str, Any]], changed: list[dict[str, Any]], rule: str) -> None:
+    """The changed "on" rows replace the set's recorded product rows, marked "rerun": <rule>."""
+    new = {r["id"]: {**{k: v for k, v in r.items() if k != rule}, "rerun": rule} for r in changed}
+    kept = [new.get(r["id"], r) if r["system"] == "product" else r for r in recorded]
+    path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+    print(f"  merged {len(new)} rows into {path}")
 
 
 if __name__ == "__main__":

@@ -335,16 +335,17 @@ class ClaimChecker:
             return support.evidence
         return str(self.judge.rests_on(claim, self.check_against.get(n) or self.sources[n].paper))
 
-    def _relevance(self, text: str) -> float:
+    def _relevance(self, texts: list[str]) -> float:
+        """The closest of these readings to the question (one embedding call)."""
         if self.judge is None or self.question_vec is None:
             return 1.0
-        return self.judge.relevance([text], self.question_vec)[0]
+        return max(self.judge.relevance(texts, self.question_vec))
 
     def _sentence_relevance(self, sentence: cit.Sentence, text: str) -> float:
         """Read with and without the titles that say which paper (put in front by name_sources, or labelling a
         list item): a title answers "which paper?" and can pull a restated predicate away from the question, and a
         title the question names brings the sentence closer to it. The closer reading counts."""
-        return max(self._relevance(statement(t)) for t in dict.fromkeys([sentence.said or text, text]))
+        return self._relevance([statement(t) for t in dict.fromkeys([sentence.said or text, text])])
 
     def check(self, sentence: cit.Sentence, named_bar: float | None = None) -> Checked:
         """`named_bar`: a named answer's bar instead of the named judge's own (see ask.name_the_rest)."""

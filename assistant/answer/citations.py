@@ -13,7 +13,7 @@ sources it cites, and rendered back as text with normalised markers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assistant.index.chunking import split_sentences
@@ -103,7 +103,24 @@ def _title_forms(title: str) -> list[str]:
 
 def _after_markers(sentence: str) -> str:
     lead = _LEAD_MARKERS.match(sentence)
-    return " ".join(sentence[lead.end():].lower().lstrip(_OPENING).split()) if lead else ""
+    return _opening_words(sentence[lead.end():]) if lead else ""
+
+
+def _opening_words(text: str) -> str:
+    return " ".join(text.lower().lstrip(_OPENING).split())
+
+
+def title_opening(text: str, titles: dict[int, str], prefer: Iterable[int] = ()) -> int | None:
+    """The source whose title (or the name that opens it) the text opens with: the longest match, then one of
+    `prefer`, then the highest number.
+
+    >>> title_opening('"LD-ZNet" uses X.', {1: "UFO: A", 2: "LD-ZNet: A Latent"}), title_opening("It uses X.", {1: "UFO: A"})
+    (2, None)
+    """
+    words, prefer = _opening_words(text), set(prefer)
+    found = [(len(form), n in prefer, n) for n, title in titles.items() for form in _title_forms(title)
+             if words.startswith(form) and not words[len(form):len(form) + 1].isalnum()]
+    return max(found)[2] if found else None
 
 
 def labelled(sentence: str, titles: dict[int, str]) -> int | None:
@@ -124,17 +141,12 @@ def labelled(sentence: str, titles: dict[int, str]) -> int | None:
     >>> labelled("[1] Learning rates matter.", {1: "Learning (Almost) Anything"}) is None  # a first word, no name
     True
     """
-    after = _after_markers(sentence)
     lead = _LEAD_MARKERS.match(sentence)
-    if not after or not lead:
+    if not lead:
         return None
     marked = _numbers_in(lead.group(1))
-    found = [(len(form), n in marked, n) for n, title in titles.items() for form in _title_forms(title)
-             if after.startswith(form) and not after[len(form):len(form) + 1].isalnum()]
-    if not found:
-        return None
-    n = max(found)[2]
-    return n if len(marked) == 1 or n in marked else None
+    n = title_opening(sentence[lead.end():], titles, prefer=marked)
+    return n if n is not None and (len(marked) == 1 or n in marked) else None
 
 
 def without_title(text: str, title: str) -> str:

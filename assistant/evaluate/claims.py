@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.check import statement
-from assistant.answer.citations import labelled, split_cited
+from assistant.answer.citations import split_cited, title_opening
 from assistant.answer.support import content_words, numbers, stem
 from assistant.index.chunking import split_sentences
 from assistant.types import Paper
@@ -98,7 +98,7 @@ def score_answer(answer: str, cited_papers: dict[int, Paper], facts: list[tuple[
     for s in split_cited(answer):
         if len(content_words(s.text)) < 2:
             continue
-        named = labelled(f"[0] {s.text}", titles)  # "LD-ZNet: ... uses X [3]": about one paper, cited to another
+        named = title_opening(s.text, titles)  # "LD-ZNet: ... uses X [3]": about one paper, cited to another
         out.misnamed += named is not None and bool(s.cited) and named not in s.cited
         quote = s.text.startswith(QUOTE)
         if quote:

@@ -174,8 +174,9 @@ class VerifySettings(_Section):
     answers: float = Field(0.35, ge=0, le=1, description="To a yes/no question, a sentence is shown only when a "
                            "source backing it answers the question: the LLM judge's P(yes) + P(no), against "
                            "'unknown', reaches this; 0 = off. Chosen on the dev drafts (eval/calibrate_answered.py: "
-                           "the most near misses refused minus answerable questions lost): 2 of 7 cited near misses "
-                           "refused, no answer lost; higher bars refuse more near misses but lose as many answers.")
+                           "the most near misses refused minus answerable questions lost): rerun with the quote fallback "
+                           "in the replay, 3 of 8 near misses shown are refused and no answer is lost; higher bars "
+                           "refuse more near misses but lose as many answers.")
     quote_answers: float = Field(0.45, ge=0, le=1, description="To a yes/no question whose draft the check removed "
                                  "entirely (most often 'Yes, <a false premise>'), the sentences of the source that "
                                  "answers it are quoted instead of a refusal when the LLM judge's P(yes) + P(no) for "

@@ -18,16 +18,15 @@ from pathlib import Path
 
 from assistant import Assistant, Settings
 from assistant.answer import citations as cit
-from assistant.answer.ask import claim_of
-from assistant.types import Hit, Paper, Source
+from assistant.answer.check import statement
 
 OUT = Path(__file__).parent / "reports" / "relevance_calibration.json"
 
 
-def claim(sentence: str, question: str, titles: list[str]) -> str:
-    """The claim check() scores, from the rows' source titles."""
-    sources = [Source(n, Hit(Paper(t, t, ""), 0.0, None, None, None), []) for n, t in enumerate(titles, 1)]
-    return claim_of(sentence, question, sources)
+def readings(sentence: cit.Sentence) -> list[str]:
+    """What the check reads a sentence's relevance from (ClaimChecker._sentence_relevance): the sentence, its stance
+    removed, with and without the titles that say which paper it is about; the closer reading counts."""
+    return [statement(t) for t in dict.fromkeys([sentence.said or sentence.text, sentence.text])]
 
 
 def main() -> None:
@@ -37,9 +36,9 @@ def main() -> None:
     a = Assistant(Settings(), progress=False)
     points = []  # (relevance, right) for each citation of a source other than the top one
     for r in rows:
-        sents = cit.split_cited(r["answer"])
-        claims = [claim(s.text, r["question"], r["sources"]) for s in sents]
-        rel = a.judge.relevance(claims, a.embedder.embed([r["question"]])[0])
+        sents = cit.split_cited(r["answer"], dict(enumerate(r["sources"], 1)))
+        qvec = a.embedder.embed([r["question"]])[0]
+        rel = [max(a.judge.relevance(readings(s), qvec)) for s in sents]
         points += [(rel[i], r["sources"][n - 1] in r["gold"]) for i, s in enumerate(sents) for n in s.cited if n != 1]
     table = []
     print(f"{len(points)} citations of non-top sources, {sum(ok for _, ok in points)} right")

@@ -99,7 +99,10 @@ class AnswerSettings(_Section):
                                  "(eval/calibrate_evidence.py).")
     source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
                                  "best paper's are not given to the model, unless ranked first or carrying a name "
-                                 "the question uses (eval/calibrate_sources.py).")
+                                 "the question uses (eval/calibrate_sources.py, picked on the 65-question dev set of 2026-11-26; "
+                                 "on today's 105 answerable dev questions the same rule picks 0.20, where multi-paper "
+                                 "questions keep 23 of 25 gold papers instead of 22: not changed without a live rerun, "
+                                 "since it changes every prompt).")
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "

@@ -99,10 +99,10 @@ class AnswerSettings(_Section):
                                  "(eval/calibrate_evidence.py).")
     source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
                                  "best paper's are not given to the model, unless ranked first or carrying a name "
-                                 "the question uses (eval/calibrate_sources.py, picked on the 65-question dev set of 2026-11-26; "
-                                 "on today's 105 answerable dev questions the same rule picks 0.20, where multi-paper "
-                                 "questions keep 23 of 25 gold papers instead of 22: not changed without a live rerun, "
-                                 "since it changes every prompt).")
+                                 "the question uses (eval/calibrate_sources.py, picked on the 80 answerable dev questions of "
+                                 "2026-11-26; on today's 120 the same rule picks 0.20, where multi-paper questions keep "
+                                 "23 of 25 gold papers instead of 22 and topic requests 38 of 39 instead of 34: not "
+                                 "changed without a live rerun, since it changes the prompt of 54 of 131 dev questions).")
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "
@@ -170,8 +170,8 @@ class VerifySettings(_Section):
     stance_yes: float = Field(0.68, ge=0, le=1, description="The bar for 'Yes, <the question>' (a stance on a "
                               "restated question): the mean of the LLM judge's P(the source states it) and P(the "
                               "source answers yes, against no and unknown) must reach it (eval/calibrate_stance_judge.py, dev "
-                              "drafts only; refitted on the 2026-11-29 drafts it gives 0.581, which keeps the same 77 "
-                              "right dev stances and one more wrong one, so 0.68 stays).")
+                              "drafts only; refitted on the 2026-11-29 drafts it gives 0.58, which adds two right dev "
+                              "stances and one 'Yes' on a 'no' finding, so 0.68 stays: README, 'How an answer is made').")
     stance_no: float = Field(0.285, ge=0, le=1, description="...and for 'No, <the question negated>', with P(the "
                              "source answers no). Lower than the 'yes' bar: the model leans to 'yes'.")
     answers: float = Field(0.35, ge=0, le=1, description="To a yes/no question, a sentence is shown only when a "

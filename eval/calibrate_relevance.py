@@ -25,7 +25,10 @@ OUT = Path(__file__).parent / "reports" / "relevance_calibration.json"
 
 def readings(sentence: cit.Sentence) -> list[str]:
     """What the check reads a sentence's relevance from (ClaimChecker._sentence_relevance): the sentence, its stance
-    removed, with and without the titles that say which paper it is about; the closer reading counts."""
+    removed, with and without the titles that say which paper it is about; the closer reading counts. The rows hold
+    rendered answers, whose markers all sit at sentence ends, so a sentence here never names its source and only the
+    reading with the titles is there; the product splits the draft, where a list item or "[2] uses ..." also gets
+    the reading without them, which can only raise a sentence's relevance."""
     return [statement(t) for t in dict.fromkeys([sentence.said or sentence.text, sentence.text])]
 
 

@@ -31,7 +31,7 @@ from tqdm import tqdm
 from assistant import Assistant, Settings
 from assistant.answer import ask
 from assistant.answer import citations as cit
-from assistant.answer.check import ClaimChecker, is_stance, is_yes_no, render_claims, stance_of
+from assistant.answer.check import ClaimChecker, is_stance, is_yes_no, render_claims, stance_mean, stance_of, statement
 from assistant.answer.evidence import as_shown
 from assistant.config import AnswerSettings
 from assistant.evaluate.claims import stance
@@ -140,12 +140,20 @@ def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> di
     """Bars from the restatements every replay keeps with bars of 0, and the answers those bars give."""
     records: dict[str, list[tuple[float, bool]]] = {"yes": [], "no": []}
     for c in cases:  # bars of 0 keep every restatement a source does not read the other way
-        for claim in replay(a, c, verifier, (0.0, 0.0)).claims:
-            # a kept restatement is shown as its stance alone (check.stance_only), its support the mean of the two
-            # readings per source; on an unanswerable question any stance is wrong
-            if is_stance(claim.text):
-                said = claim.text[:-1].lower()
-                records[said] += [(claim.support[n], said == c["stance"]) for n in claim.cited]
+        papers = {s.n: s.paper for s in c["sources"]}
+        v = replay(a, c, verifier, (0.0, 0.0))
+        # a kept restatement is shown as its stance alone (check.stance_only), which flags the sentence it was: the
+        # k-th such flag is the k-th bare stance. Its score per source is the mean of the two readings, unrounded
+        # (Claim.support is rounded); on an unanswerable question any stance is wrong
+        restated = [f.sentence for f in v.flags if f.action == Action.STANCE]
+        bare = [claim for claim in v.claims if is_stance(claim.text)]
+        assert len(restated) == len(bare), (c["id"], restated, [b.text for b in bare])
+        for text, claim in zip(restated, bare, strict=True):
+            said = stance_of(text)
+            for n in claim.cited:
+                states = verifier.claims[(statement(text), papers[n].paper_id, papers[n].abstract)].score
+                records[said].append((stance_mean(states, verifier.stance(c["question"], papers[n]), said),
+                                      said == c["stance"]))
     bars = (lowest_bar(records["yes"]), lowest_bar(records["no"]))
     return {"stance_yes": bars[0], "stance_no": bars[1],
             "restatements": {k: {"n": len(v), "right": sum(ok for _, ok in v),

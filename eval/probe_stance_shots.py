@@ -5,14 +5,16 @@ abstract, zero-shot, and the 1.5B judge reads "no" badly (README, "How an answer
 read twice per dev question, against its gold paper (a near miss: its top retrieved paper, gold "unknown"): as
 shipped, and after worked examples given as earlier chat turns (a paper excerpt, a question, the one-word answer),
 taken from stance-set papers whose questions are then left out. Scores are threshold-free (ROC AUC per reading):
-yes against the rest, no against the rest, answered (P(yes) + P(no)) against unknown, and yes against no among the
-answerable (P(yes) / (P(yes) + P(no))), which is how the stance bars and `verify.answers` read them. Dev sets only
+yes against the rest, no against the rest, no against unknown (by P(no)), answered (P(yes) + P(no), the mass
+`verify.answers` reads) against unknown, and the direction, yes against no among the answerable (P(yes) / (P(yes) +
+P(no)); the stance bars read the three-way P(yes) or P(no), averaged with P(states)). Dev sets only
 (eval/questions.jsonl, eval/questions_stance.jsonl); no bar is fitted.
 
 It then asks what the product would do with it (`--answers`): the worked-example reading sets only the direction,
 P(yes) / (P(yes) + P(no)), applied to the shipped reading's answered mass P(yes) + P(no) (so `verify.answers` and
 `verify.quote_answers`, which read that mass, are untouched), and the stance bars are refitted on the dev drafts
-(eval/calibrate_stance_judge.py's rule and replay, judge calls cached) for both readings.
+(eval/calibrate_stance_judge.py's rule and replay, judge calls cached) for both readings. Like that script's, these
+replays leave `verify.answers` off, so the stance counts are comparable with its report, not with the product's.
 
     .venv/bin/python eval/probe_stance_shots.py [--unknowns 1|2]   # -> eval/reports/stance_shots.json
     STANCE_CALLS=/tmp/calls.pkl SHOT_CALLS=/tmp/shots.pkl .venv/bin/python eval/probe_stance_shots.py --answers
@@ -98,7 +100,7 @@ class Directed(Cached):
         self.examples, self.shots, self.on = examples, {}, True
 
     def worked(self, question: str, paper: Any) -> tuple[float, float]:
-        key = (question, paper.paper_id, paper.abstract)
+        key = (len(self.examples), question, paper.paper_id, paper.abstract)  # the examples' count: --unknowns
         if key not in self.shots:
             v = self.verifier
             with v.lock:
@@ -134,7 +136,7 @@ def answers(a: Assistant, shots: list[tuple[str, str, str, str]]) -> dict[str, A
                 c = case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance)
                 if not any(s.paper.title in left_out for s in c["sources"]):
                     cases.append(c)
-    out: dict[str, Any] = {"questions": len(cases)}
+    out: dict[str, Any] = {"questions": len(cases), "unknown_examples": sum(answer == "unknown" for *_, answer in shots)}
     shipped = (a.settings.verify.stance_yes, a.settings.verify.stance_no)
     for on in (False, True):
         judge.on = on
@@ -202,7 +204,9 @@ def main() -> None:
             print(q.id, gold, [round(x, 2) for x in base], [round(x, 2) for x in few], flush=True)
     out = score(rows, args.unknowns)
     out["rows"] = rows
-    report.write_text(json.dumps(out, indent=1))
+    saved = json.loads(report.read_text()) if report.is_file() else {}
+    saved.pop("note", None)  # the readings are this run's
+    report.write_text(json.dumps({**saved, **out}, indent=1))
     print(json.dumps({k: v for k, v in out.items() if k != "rows"}, indent=1))
 
 

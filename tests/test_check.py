@@ -10,7 +10,7 @@ import pytest
 from assistant.answer import ask
 from assistant.answer import citations as cit
 from assistant.answer.ask import is_refusal
-from assistant.answer.check import ClaimChecker, check, is_yes_no, render_claims, restates, stance_quotes, statement
+from assistant.answer.check import ClaimChecker, check, is_yes_no, render_claims, restates, stance_of, stance_quotes, statement
 from assistant.answer.evidence import near_best, relevant, select_evidence
 from assistant.config import AnswerSettings
 from assistant.types import Action, Claim, Hit, Paper, Source
@@ -434,6 +434,19 @@ def test_a_restated_question_with_a_stance_needs_the_source_to_answer_that_way()
     assert [c.text for c in claims] == ["No."]
     claims, _ = run_stance("No, the kiwi-fact does not hold [1].", {"Alpha": 0.6, "Beta": 0.9}, states=0.3)
     assert claims == []
+
+
+def test_a_restated_stance_shown_alone_flags_the_sentence_it_was():
+    """The stance calibration (eval/calibrate_stance_judge.py) reads each bare stance's unrounded support back
+    from the STANCE flag of the sentence it was, paired in order: one flag per bare stance, holding that
+    sentence, whose statement is what the judge was asked."""
+    claims, flags = run_stance("No, the kiwi-fact does not hold [1]. Yes, the kiwi-fact holds [2].",
+                               {"Alpha": 0.1, "Beta": 0.9})
+    restated = [f.sentence for f in flags if f.action == Action.STANCE]
+    assert [c.text for c in claims] == ["No.", "Yes."]
+    assert [statement(t) for t in restated] == ["the kiwi-fact does not hold.", "the kiwi-fact holds."]
+    assert [stance_of(t) for t in restated] == ["no", "yes"]
+    assert all(0 < c.support[n] < 1 for c in claims for n in c.cited)
 
 
 def test_a_restated_stance_is_not_shown_when_its_source_says_the_opposite_in_so_many_words():

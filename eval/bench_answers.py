@@ -68,6 +68,17 @@ def product(a: Assistant, question: str) -> dict[str, Any]:
             "flags": [str(f.action) for f in ans.flagged], "timings": ans.timings, "usage": ans.usage}
 
 
+def fresh_row(a: Assistant, q: Question, **fields: Any) -> dict[str, Any]:
+    """The product's answer to `q` as a bench row, both llama.cpp contexts reset first: a prompt prefix kept from
+    the run before can change a draft at temperature 0, so A/B runs of one question draft from the same state."""
+    for llama in (getattr(a.llm, "llm", None), getattr(a.verifier, "llama", None)):
+        if llama is not None:
+            llama.reset()
+    with turn():
+        row = product(a, q.question)
+    return {"system": "product", **fields, **question_fields(q), **row}
+
+
 SYSTEMS = {"product": product, "baseline": baseline}
 
 

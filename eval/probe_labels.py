@@ -26,8 +26,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench_answers import product, question_fields, read_rows  # eval/
-from cpulock import turn
+from bench_answers import fresh_row, read_rows  # eval/
 from probe_premises import QUESTIONS, SHOWN, merge, show_changed
 
 from assistant import Assistant
@@ -78,7 +77,6 @@ def main() -> None:
     ids = sorted(set(candidates(a, recorded, {pid: p.title for pid, p in papers.items()})) | {i for _, i in done})
     qs = [q for q in every if q.id in ids]
     labelled, may_open, relevance = cit.labelled, cit.may_open_with_title, ClaimChecker._sentence_relevance
-    contexts = [c for c in (getattr(a.llm, "llm", None), getattr(a.verifier, "llama", None)) if c is not None]
     try:
         with out.open("a", encoding="utf-8") as f:
             for q in qs:
@@ -89,11 +87,7 @@ def main() -> None:
                     cit.may_open_with_title = may_open if on else (  # type: ignore[assignment]
                         lambda sentence, titles: False)
                     ClaimChecker._sentence_relevance = relevance if on else said_only  # type: ignore[method-assign]
-                    for llama in contexts:  # no prompt prefix kept from the run before: the same draft both ways
-                        llama.reset()
-                    with turn():
-                        row = product(a, q.question)
-                    f.write(json.dumps({"system": "product", "labels": on, **question_fields(q), **row}) + "\n")
+                    f.write(json.dumps(fresh_row(a, q, labels=on)) + "\n")
                     f.flush()
     finally:
         cit.labelled, cit.may_open_with_title, ClaimChecker._sentence_relevance = labelled, may_open, relevance

@@ -100,9 +100,9 @@ class AnswerSettings(_Section):
     source_margin: float = Field(0.15, ge=0, description="Papers whose dense similarity is more than this below the "
                                  "best paper's are not given to the model, unless ranked first or carrying a name "
                                  "the question uses (eval/calibrate_sources.py, picked on the 80 answerable dev questions of "
-                                 "2026-11-26; on today's 120 the same rule picks 0.20, where multi-paper questions keep "
-                                 "23 of 25 gold papers instead of 22 and topic requests 38 of 39 instead of 34: not "
-                                 "changed without a live rerun, since it changes the prompt of 54 of 131 dev questions).")
+                                 "2026-11-26; on today's 120 the same rule picks 0.20, where more gold papers reach the prompt, "
+                                 "but answered live on the 54 dev questions whose sources it changes, 0.20 refuses and "
+                                 "misattributes more: eval/probe_margin.py, README 'How an answer is made').")
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "

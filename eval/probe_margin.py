@@ -63,7 +63,8 @@ def main() -> None:
     for m in MARGINS:
         s = side[m == MARGINS[1]]
         met = answer_metrics(s, papers)
-        tokens = sum(r["usage"]["prompt_tokens"] for r in s) / max(len(s), 1)
+        read = [r["usage"]["prompt_tokens"] for r in s if r["usage"]]  # a refusal before the model read nothing
+        tokens = sum(read) / max(len(read), 1)
         print(f"  margin {m}: " + ", ".join(f"{k} {met.get(k)}" for k in (*SHOWN, "stance_agreement", "total_p50_ms"))
               + f", prompt tokens mean {tokens:.0f}")
     show_changed(side)

@@ -163,11 +163,11 @@ def calibrate(a: Assistant, cases: list[dict[str, Any]], verifier: Cached) -> di
             "answers": tally(a, cases, verifier, bars), "records": {k: sorted(v) for k, v in records.items()}}
 
 
-def main() -> None:
-    a = Assistant(Settings(), progress=False)
-    verifier = Cached(a.verifier)
+def yes_no_cases(a: Assistant, sets: dict[str, str] = SETS) -> list[dict[str, Any]]:
+    """The product's recorded drafts of the yes/no questions of `sets` (name -> questions file) with a gold stance
+    or none to give (near misses), ready to replay."""
     cases = []
-    for name, file in SETS.items():
+    for name, file in sets.items():
         rows = {}
         for line in (EVAL / "reports" / f"answers_{name}_rows.jsonl").read_text().splitlines():
             r = json.loads(line)
@@ -175,7 +175,14 @@ def main() -> None:
                 rows[r["id"]] = r
         for q in load_questions(EVAL / file):
             if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows:
-                cases.append(case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance))
+                cases.append(case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance, set=name))
+    return cases
+
+
+def main() -> None:
+    a = Assistant(Settings(), progress=False)
+    verifier = Cached(a.verifier)
+    cases = yes_no_cases(a)
     calls = Path(os.environ["STANCE_CALLS"]) if os.environ.get("STANCE_CALLS") else None
     verifier.load(calls)
     for c in tqdm(cases, desc="judge calls", unit="q"):  # every judge call, once, under the bench lock

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from calibrate_stance_judge import SETS, Cached, calibrate, case, tally  # eval/
+from calibrate_stance_judge import Cached, calibrate, tally, yes_no_cases  # eval/
 from compare_context_judges import auc  # eval/
 from cpulock import turn  # eval/cpulock.py
 
@@ -84,6 +84,14 @@ def score(rows: list[dict[str, Any]], unknowns: int) -> dict[str, Any]:
     return out
 
 
+def reading(v: Any, question: str, paper: Any, examples: list[dict[str, str]]) -> list[float]:
+    """P(yes), P(no), P(unknown): the judge's stance prompt (LLMVerifier.stance) after `examples` as earlier turns;
+    with none, the shipped reading."""
+    msgs = [{"role": "system", "content": v.system}, *examples, {"role": "user", "content": render(
+        "verify_stance_user", title=paper.title, abstract=paper.abstract, question=question)}]
+    return [float(x) for x in v.answer_probs(v.tokens(msgs), v.yes, v.no, v.unknown)]
+
+
 def turns(shots: list[tuple[str, str, str, str]]) -> list[dict[str, str]]:
     out = []
     for title, text, question, answer in shots:
@@ -102,12 +110,9 @@ class Directed(Cached):
     def worked(self, question: str, paper: Any) -> tuple[float, float]:
         key = (len(self.examples), question, paper.paper_id, paper.abstract)  # the examples' count: --unknowns
         if key not in self.shots:
-            v = self.verifier
-            with v.lock:
-                msgs = [{"role": "system", "content": v.system}, *self.examples, {"role": "user", "content": render(
-                    "verify_stance_user", title=paper.title, abstract=paper.abstract, question=question)}]
-                p = v.answer_probs(v.tokens(msgs), v.yes, v.no, v.unknown)
-            self.shots[key] = (float(p[0]), float(p[1]))
+            with self.verifier.lock:
+                p = reading(self.verifier, question, paper, self.examples)
+            self.shots[key] = (p[0], p[1])
         return self.shots[key]
 
     def stance(self, question: str, paper: Any) -> tuple[float, float]:
@@ -127,15 +132,7 @@ def answers(a: Assistant, shots: list[tuple[str, str, str, str]]) -> dict[str, A
     if shot_calls and shot_calls.is_file():
         judge.shots = pickle.loads(shot_calls.read_bytes())
     left_out = {t for t, *_ in shots}
-    cases = []
-    for name, file in SETS.items():
-        rows = {r["id"]: r for r in map(json.loads, (EVAL / "reports" / f"answers_{name}_rows.jsonl").read_text()
-                                         .splitlines()) if r["system"] == "product"}
-        for q in load_questions(EVAL / file):
-            if (q.stance in ("yes", "no") or q.kind == "unanswerable") and is_yes_no(q.question) and q.id in rows:
-                c = case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance)
-                if not any(s.paper.title in left_out for s in c["sources"]):
-                    cases.append(c)
+    cases = [c for c in yes_no_cases(a) if not any(s.paper.title in left_out for s in c["sources"])]
     out: dict[str, Any] = {"questions": len(cases), "unknown_examples": sum(answer == "unknown" for *_, answer in shots)}
     shipped = (a.settings.verify.stance_yes, a.settings.verify.stance_no)
     for on in (False, True):
@@ -177,11 +174,6 @@ def main() -> None:
     papers = {p.title: p for p, _ in a.retriever.papers.values()}
     left_out = {t for t, *_ in shots}
 
-    def read(question: str, paper, examples: list[dict[str, str]]) -> list[float]:
-        msgs = [{"role": "system", "content": v.system}, *examples, {"role": "user", "content": render(
-            "verify_stance_user", title=paper.title, abstract=paper.abstract, question=question)}]
-        return [float(x) for x in v.answer_probs(v.tokens(msgs), v.yes, v.no, v.unknown)]
-
     rows = []
     for file in ("questions.jsonl", "questions_stance.jsonl"):
         for q in load_questions(EVAL / file):
@@ -196,9 +188,9 @@ def main() -> None:
             if paper.title in left_out:
                 continue
             t = time.perf_counter()
-            base = read(q.question, paper, [])
+            base = [*(yes_no := v.stance(q.question, paper)), 1 - sum(yes_no)]  # the shipped reading itself
             t1 = time.perf_counter()
-            few = read(q.question, paper, turns(shots))
+            few = reading(v, q.question, paper, turns(shots))
             rows.append({"id": q.id, "gold": gold, "paper": paper.title, "shipped": base, "shots": few,
                          "ms": [round((t1 - t) * 1000), round((time.perf_counter() - t1) * 1000)]})
             print(q.id, gold, [round(x, 2) for x in base], [round(x, 2) for x in few], flush=True)

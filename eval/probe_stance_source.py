@@ -18,12 +18,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench_answers import collection_assistant, read_rows  # eval/
+from bench_answers import collection_assistant  # eval/
 from calibrate_answered import cached_judge
-from calibrate_stance_judge import case, outcome, replay
+from calibrate_stance_judge import outcome, replay, yes_no_cases
 
-from assistant.answer.check import ClaimChecker, is_yes_no
-from assistant.evaluate.questions import load_questions
+from assistant.answer.check import ClaimChecker
 from assistant.types import Action
 
 EVAL = Path(__file__).parent
@@ -43,24 +42,18 @@ def main() -> None:
     ClaimChecker._closest = first_or_closest  # type: ignore[method-assign]
     tally: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}
     try:
-        for name in sys.argv[1:] or list(FILES):
-            rows = {r["id"]: r for r in read_rows(EVAL / "reports" / f"answers_{name}_rows.jsonl")
-                    if r["system"] == "product"}
-            for q in load_questions(EVAL / FILES[name]):
-                if not (is_yes_no(q.question) and q.id in rows and (q.stance in ("yes", "no") or q.kind == "unanswerable")):
-                    continue
-                c = case(a, q.question, rows[q.id]["draft"], id=q.id, stance=q.stance)
-                out: dict[bool, tuple[str, list[Any]]] = {}
-                for on in (False, True):
-                    top["on"] = on
-                    v = replay(a, c, judge, (a.settings.verify.stance_yes, a.settings.verify.stance_no),
-                               answers=a.settings.verify.answers)
-                    went = [f.n for f in v.flags if f.action == Action.ATTRIBUTED and f.reason == "the stance cited no source"]
-                    said = outcome(v, q.stance) if q.stance else ("cited" if v.claims and not v.refused else "refused")
-                    out[on] = (said, went)
-                    tally[on][said] += 1
-                if out[False] != out[True]:
-                    print(name, q.id, q.stance, "closest:", out[False], "source [1]:", out[True], flush=True)
+        for c in yes_no_cases(a, {name: FILES[name] for name in sys.argv[1:] or FILES}):
+            out: dict[bool, tuple[str, list[Any]]] = {}
+            for on in (False, True):
+                top["on"] = on
+                v = replay(a, c, judge, (a.settings.verify.stance_yes, a.settings.verify.stance_no),
+                           answers=a.settings.verify.answers)
+                went = [f.n for f in v.flags if f.action == Action.ATTRIBUTED and f.reason == "the stance cited no source"]
+                said = outcome(v, c["stance"]) if c["stance"] else ("cited" if v.claims and not v.refused else "refused")
+                out[on] = (said, went)
+                tally[on][said] += 1
+            if out[False] != out[True]:
+                print(c["set"], c["id"], c["stance"], "closest:", out[False], "source [1]:", out[True], flush=True)
     finally:
         ClaimChecker._closest = closest  # type: ignore[method-assign]
     judge.save(calls)

@@ -74,6 +74,8 @@ def references(a: Answer) -> str:
     if premised := list(dict.fromkeys(f"[{f.n}]" for f in a.flagged if f.action == Action.PREMISE)):
         lines.append(f"  (quoted from {', '.join(premised)}: the draft took from the question what the source does "
                      "not state)")
+    if anchored := list(dict.fromkeys(f"[{f.n}]" for f in a.flagged if f.action == Action.UNANCHORED)):
+        lines.append(f"  (quoted from {', '.join(anchored)}: the draft's sentence pointed back at one not shown)")
     if listed := [f"[{f.n}]" for f in a.flagged if f.action == Action.LISTED]:
         lines.append(f"  ({', '.join(listed)} added: the draft did not name them; their abstracts state what the "
                      "question asks)")

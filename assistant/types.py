@@ -115,6 +115,7 @@ class Action(StrEnum):
     NAMED = "named"  # the draft only named sources ("[1]", "S^3 [1]") to "Which paper ...?": the question's predicate was added
     UNANSWERED = "unanswered"  # to a yes/no question, a sentence whose sources state it but do not answer the question
     PREMISE = "premise"  # "X does P by Q" to "How does X do P?", no source states P: the source's sentence is quoted
+    UNANCHORED = "unanchored"  # "It ..."/"This is because ..." after a sentence not shown: its source's sentence is quoted
     QUOTED = "quoted"  # to a yes/no question, no sentence of the draft held: the answering source's sentences are quoted
     LISTED = "listed"  # to "Which papers ...?", a source the draft did not cite whose abstract states the predicate
     REPEATED = "repeated"  # a summary sentence says again what one shown above says: it is not shown

@@ -87,17 +87,21 @@ def case(a: Assistant, question: str, draft: str, **fields: Any) -> dict[str, An
 
 def replay(a: Assistant, case: dict[str, Any], verifier: Cached, bars: tuple[float, float] | None,
            answers: float = 0.0, answer: AnswerSettings | None = None, named: float | None = None,
-           read_shown: bool | None = None, quote: float | None = None, listed: bool | None = None) -> ask.Verified:
+           read_shown: bool | None = None, quote: float | None = None, listed: bool | None = None,
+           premises: bool = False, standalone: bool = False) -> ask.Verified:
     """The claim check on a recorded draft, sentence by sentence as ask.ask_stream runs it (reading what each source
     showed the model where `read_shown`, and quoting the answering source where it removed every sentence of a
     yes/no draft at the bar `quote`, and naming the sources left out to "Which papers ...?" where `listed`: by default
-    the assistant's `verify.read_shown`, `verify.quote_answers` and `verify.name_every_source`)."""
+    the assistant's `verify.read_shown`, `verify.quote_answers` and `verify.name_every_source`). `premises` and
+    `standalone` (verify.premises, verify.standalone) are off unless asked for: the scripts that replay only yes/no
+    drafts were calibrated without them."""
     shown = a.settings.verify.read_shown if read_shown is None else read_shown
     checker = ClaimChecker(case["question"], case["sources"], verifier=verifier, threshold=a.threshold(),
                            settings=answer or a.settings.answer, judge=a.judge, question_vec=case["qvec"],
                            stance=bars, answers=answers,
                            named=(verifier, named) if named is not None else None,
-                           check_against=as_shown(case["sources"]) if shown else None, whole_named=True)
+                           check_against=as_shown(case["sources"]) if shown else None, whole_named=True,
+                           premises=premises, standalone=standalone)
     stream, v = cit.SentenceStream({s.n: s.paper.title for s in case["sources"]}), ask.Verified()
     list(ask.verify([*stream.feed(case["draft"]), *filter(None, [stream.flush()])], checker, case["sources"], v))
     ask.fall_back(checker, v, a.settings.verify.quote_answers if quote is None else quote)

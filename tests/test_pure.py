@@ -135,7 +135,7 @@ def test_name_index_points_at_papers_with_a_rare_name_only():
 
 
 def test_a_word_capitalized_mid_sentence_or_a_quoted_run_is_read_as_a_name():
-    from assistant.retrieve.names import capitalized_words, in_title, quoted, run_words, written_as_name
+    from assistant.retrieve.names import capitalized_runs, capitalized_words, in_title, quoted, run_words, written_as_name
 
     assert capitalized_words("What is the Faiss library and what does its paper describe?") == {"Faiss"}
     assert capitalized_words("Faiss is what? Does it scale?") == set()  # a sentence's first word says nothing
@@ -147,6 +147,8 @@ def test_a_word_capitalized_mid_sentence_or_a_quoted_run_is_read_as_a_name():
     assert written_as_name("Faiss", ["The Faiss library", "Faiss is a toolkit. Code: https://github.com/x/faiss"])
     assert not written_as_name("Commands", ["Mapping Natural Language Commands", "We map natural language commands"])
     assert quoted("How broad was 'From Bricks to Bridges'? And 'Mamba'?") == ["from bricks to bridges"]
+    assert capitalized_runs("Is Vision Mamba fast? Diverse Beam Search, Mamba and the HL Dataset") == [
+        "is vision mamba", "vision mamba", "diverse beam search", "beam search", "hl dataset"]
     assert quoted("Is \u2018Escaping Plato\u2019s Cave\u2019 right?") == [run_words("Escaping Plato's Cave: Towards")[:19]]
     assert run_words("Large-Scale Plato\u2019s") == run_words("large scale plato's") == "large scale plato"
 

@@ -44,7 +44,7 @@ from typing import cast
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.support import EmbeddingJudge, content_words, names, stem, unmentioned
+from assistant.answer.support import STOPWORDS, EmbeddingJudge, content_words, names, stem, unmentioned
 from assistant.config import AnswerSettings
 from assistant.index.chunking import split_sentences
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
@@ -71,9 +71,17 @@ def _root(word: str) -> str:
     return stem(word)
 
 
+_STOP_ROOTS = frozenset(_root(w) for w in STOPWORDS)
+
+
 def roots(text: str) -> set[str]:
-    """The text's content words without their inflections (markers left out)."""
-    return {_root(w) for w in content_words(cit.MARKER.sub("", text))}
+    """The text's content words without their inflections (markers left out). A stopword's inflected form is a
+    stopword too: "Vision Mamba uses attention" says nothing that "Does Vision Mamba use attention?" does not.
+
+    >>> sorted(roots("Vision Mamba uses self-attention [2].")), sorted(roots("It shows tested gains."))
+    (['mamba', 'self-a', 'vision'], ['gain', 'test'])
+    """
+    return {r for w in content_words(cit.MARKER.sub("", text)) if (r := _root(w)) not in _STOP_ROOTS}
 
 
 def repeats(text: str, cited: list[int], shown: list[Claim], share: float) -> bool:

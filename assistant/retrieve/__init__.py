@@ -16,7 +16,15 @@ from assistant.config import RetrievalSettings
 from assistant.index.embedding import Embedder
 from assistant.index.store import Store, StoredChunk
 from assistant.retrieve.fusion import Candidates, boosted, first_ranks, fused_scores, mmr, ordered
-from assistant.retrieve.names import MAX_NAME_PAPERS, capitalized_words, in_title, quoted, written_as_name
+from assistant.retrieve.names import (
+    MAX_NAME_PAPERS,
+    capitalized_runs,
+    capitalized_words,
+    in_title,
+    quoted,
+    run_words,
+    written_as_name,
+)
 from assistant.retrieve.snapshot import open_or_build, snapshot_root
 from assistant.types import Hit, Paper, Passage
 
@@ -48,7 +56,9 @@ class Retriever:
     def name_matches(self, query: str) -> set[str]:
         """Papers the query names (assistant.retrieve.names): by a rare name-like word or a title's short name
         (Snapshot.name_matches); by a word it capitalizes mid-sentence that at most MAX_NAME_PAPERS papers use and
-        none writes in lower case, in those papers' titles; or by a quoted run of words a title begins with."""
+        none writes in lower case, in those papers' titles; by a quoted run of words a title begins with; or by a run
+        of words it capitalizes that is a title's whole short name, the words before its colon ("Does Vision Mamba use
+        attention?" names "Vision Mamba: Efficient Visual ...")."""
         out = self.snapshot.name_matches(query)
         for w in capitalized_words(query):
             if pids := self.snapshot.word_papers(w, MAX_NAME_PAPERS):
@@ -57,6 +67,10 @@ class Retriever:
                     out |= {p.paper_id for p in papers if in_title(w, p.title)}
         for run in quoted(query):
             out |= self.snapshot.titles_starting(run, MAX_NAME_PAPERS) or set()
+        for run in capitalized_runs(query):
+            if pids := self.snapshot.titles_starting(run, MAX_NAME_PAPERS):
+                papers = [p for p, _ in self.store.get_papers(sorted(pids)).values()]
+                out |= {p.paper_id for p in papers if ":" in p.title and run_words(p.title.partition(":")[0]) == run}
         return out
 
     def search(self, query: str, k: int | None = None, *, mmr_on: bool | None = None,

@@ -11,7 +11,8 @@ where no sentence starts ("the Faiss library", "in 'From Bricks to Bridges'") na
 carries it, when few papers use the word at all and none of them writes it in lower case
 (Retriever.name_matches): the asker's capital says it is a name, the papers' own spelling agrees, the title
 says whose. A quoted run of words that begins a title ('I Bet You Did Not Mean That') names that paper,
-whatever its words (the snapshot keeps the titles' words sorted for that).
+whatever its words (the snapshot keeps the titles' words sorted for that); so does a run of words the query
+capitalizes that is a title's whole short name ("Does Vision Mamba use attention?" for "Vision Mamba: ...").
 (assistant.answer.support.names is a different rule for a different job: details a source must
 contain, where all-caps acronyms are usually paraphrases.)
 """
@@ -129,6 +130,39 @@ def capitalized_words(query: str) -> set[str]:
         for i, part in enumerate(m.group(0).removesuffix("'s").split("-")):
             if len(part) >= 4 and part[0].isupper() and (i or not starts) and not name_tokens(part):
                 out.add(part)
+    return out
+
+
+def capitalized_runs(query: str) -> list[str]:
+    """Runs of words the query writes each with a capital, next to each other, two or more of them where no sentence
+    or line starts ("Does Vision Mamba use attention?": "Vision Mamba"), as run_words gives them: a title's short
+    name written as a name. A run that begins a sentence is given with and without its first word, whose capital
+    says nothing ("Diverse Beam Search is fast": both "diverse beam search" and "beam search").
+
+    >>> capitalized_runs("Does Vision Mamba use attention? Diverse Beam Search is, per Latent Compass, fast.")
+    ['does vision mamba', 'vision mamba', 'diverse beam search', 'beam search', 'latent compass']
+    """
+    query = plain(query)
+    runs: list[tuple[bool, list[str]]] = []  # (begins a sentence, words)
+    end = -1
+    for m in _PLAIN_WORD.finditer(query):
+        before = query[: m.start()]
+        lead = _LEAD.search(before)
+        rest = before[: lead.start()] if lead else before
+        starts = not rest or rest[-1] in _SENTENCE_END or "\n" in before[len(rest):]
+        if not m.group(0)[0].isupper():
+            end = -1
+            continue
+        if runs and end >= 0 and not starts and not query[end: m.start()].strip():
+            runs[-1][1].append(m.group(0))
+        else:
+            runs.append((starts, [m.group(0)]))
+        end = m.end()
+    out = []
+    for starts, words in runs:
+        for cut in ((0, 1) if starts else (0,)):
+            if len(words) - (1 if starts else 0) >= 2 and len(words) - cut >= 2:
+                out.append(run_words(" ".join(words[cut:])))
     return out
 
 

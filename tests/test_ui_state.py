@@ -6,7 +6,7 @@ from assistant import Assistant, Settings
 from assistant.answer.summarize import Summary
 from assistant.llm.registry import MODELS
 from assistant.types import Answer
-from assistant.ui.app import Sessions, _history, model_choices
+from assistant.ui.app import Sessions, _conversation, model_choices
 
 FAST, DEFAULT = "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"
 
@@ -46,7 +46,28 @@ def test_history_after_a_summary_uses_its_topic():
                     model="m")
     summary = Summary(topic="sparse autoencoders", text="They find features [1].", citations=[], sources=[],
                       considered=[], coverage={}, model="m")
-    turns = _history([answer, summary])
-    assert [t["role"] for t in turns] == ["user", "assistant"] * 2
-    assert turns[0]["content"] == "What is CaSED?" and "sparse autoencoders" in turns[2]["content"]
-    assert turns[3]["content"] == "They find features [1]."
+    turns = _conversation([answer, summary], "What did they find?")
+    assert [t.role for t in turns] == ["user", "assistant"] * 2 + ["user"]
+    assert turns[0].text == "What is CaSED?" and "sparse autoencoders" in turns[2].text
+    assert turns[3].text == "They find features [1]." and turns[4].text == "What did they find?"
+
+
+def test_a_follow_up_in_the_ui_is_resolved_as_the_api_resolves_it():
+    """The papers an answer cited travel with it, so "they" becomes the cited paper's title with no model call,
+    and a question that stands alone is asked as it is (the model's rewrite once glued the last question on)."""
+    from assistant.serve.conversation import AnswerMemory, resolve
+    from assistant.types import Citation
+
+    answer = Answer(question="What is DSIR?", text="DSIR selects data by importance resampling [1].", refused=False,
+                    citations=[Citation(1, "p1", "Data Selection for Language Models via Importance Resampling", 0.9)],
+                    sources=[], model="m")
+
+    def ask(question: str):
+        return resolve(_conversation([answer], question), memory=AnswerMemory(1), search=lambda s: None)
+
+    turn = ask("How does it compare with expert-curated data?")
+    assert turn.how == "cited-paper" and turn.history is None
+    assert turn.question == ("How does Data Selection for Language Models via Importance Resampling compare with "
+                             "expert-curated data?")
+    alone = ask("Which other papers in the collection select data for training?")
+    assert alone.how == "standalone" and alone.question == "Which other papers in the collection select data for training?"

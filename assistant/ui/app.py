@@ -24,6 +24,8 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.llm.registry import canonical, installed
 from assistant.render import bibtex
+from assistant.serve.conversation import AnswerMemory, PaperRef, Resolved, resolve
+from assistant.serve.request import Message
 from assistant.types import Answer
 from assistant.ui.format import (
     answer_html,
@@ -84,13 +86,27 @@ def model_choices(settings: Settings) -> tuple[list[str], str]:
     return (choices if start in choices else [start, *choices]), start
 
 
-def _history(items: list[Any]) -> list[dict[str, str]]:
-    """The last three turns for the follow-up rewrite; a summary's turn is its topic."""
-    turns: list[dict[str, str]] = []
+def _conversation(items: list[Any], message: str) -> list[Message]:
+    """The last three turns and the new question, as the API receives a conversation: each answer with the papers
+    behind its [n] markers, so a follow-up is resolved the same way in both (serve.conversation.resolve); a
+    summary's turn is its topic."""
+    turns: list[Message] = []
     for x in items[-3:]:
         asked = x.question if isinstance(x, Answer) else f"Summarize the papers on {x.topic}"
-        turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": x.text}]
-    return turns
+        sources = [{"index": c.n, "paper_id": c.paper_id, "title": c.title} for c in x.citations]
+        turns += [Message("user", asked), Message("assistant", x.text, {"sources": sources})]
+    return [*turns, Message("user", message)]
+
+
+def _follow_up(a: Assistant, items: list[Any], message: str) -> Resolved:
+    """What to ask for `message` after the earlier answers: as it stands, with the paper the last answer cited
+    written into it ("What did they improve?"), or through the model's rewrite (serve.conversation.resolve)."""
+
+    def top(text: str) -> PaperRef | None:
+        hits = a.search(text, 1)
+        return PaperRef(hits[0].paper.paper_id, hits[0].paper.title) if hits else None
+
+    return resolve(_conversation(items, message), memory=AnswerMemory(1), search=top)
 
 
 def build(settings: Settings | None = None, *, assistant: Assistant | None = None) -> gr.Blocks:
@@ -145,7 +161,8 @@ def build(settings: Settings | None = None, *, assistant: Assistant | None = Non
                 return
             a = sessions.get(model)
             text, sources = "", []
-            events = a.ask_stream(message, _history(answers), k=int(k), temperature=float(temperature))
+            turn = _follow_up(a, answers, message)
+            events = a.ask_stream(turn.question, turn.history, k=int(k), temperature=float(temperature))
             with closing(events):  # Stop closes this generator: the model is released at once
                 for event in events:
                     if isinstance(event, SourcesEvent):

@@ -91,6 +91,16 @@ def test_off_topic_sentence_may_not_cite_a_lower_source():
     assert (flags[0].action, flags[0].n) == (Action.OFF_TOPIC, 2)
 
 
+def test_a_source_the_question_names_may_back_a_sentence_far_from_it():
+    # "Compare LocalMamba and EfficientVMamba.": a sentence about the second named paper is far from so short a
+    # question, and the question asked about that paper
+    named = [SOURCES[0], Source(2, Hit(SOURCES[1].paper, 0.0, 1, 1, 0.6, name_match=True), ["b"])]
+    checker = ClaimChecker("Which fruit facts hold?", named, verifier=VERIFIER, threshold=0.5,
+                           settings=AnswerSettings(), judge=RELEVANCE, question_vec=Q)  # type: ignore[arg-type]
+    out = checker.check(cit.split_cited("Some padding sentence from elsewhere [2].")[0])
+    assert out.claim is not None and out.claim.cited == [2] and out.flags == []
+
+
 def test_without_a_question_vector_every_source_may_back_a_sentence():
     # summaries check without a question vector: many papers, each on its own topic
     claims, _ = run("The kiwi-fact holds in this work [1]. Some padding sentence from elsewhere [2].", None)

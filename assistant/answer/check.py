@@ -13,7 +13,8 @@ Per sentence:
   lacks a name or a measured number the sentence uses does not state it, whatever the verifier says;
 - to a yes/no question, a sentence is shown only when a source backing it answers the question
   (the judge's stance reading, `answers`): a true sentence about another population is no answer;
-- a sentence far from the question (below `relevance_threshold`) may cite only the top source:
+- a sentence far from the question (below `relevance_threshold`) may cite only the top source and those the
+  question names (Hit.name_match):
   small models pad a lookup answer with on-source but off-topic lines from the others;
 - a named answer ("[1]" to "Which paper X?", made "<title> X" by citations.named_answer) is the asker's words,
   which the judge reads lower than a source's own: the abstract judge decides it against its own bar
@@ -350,6 +351,12 @@ class ClaimChecker:
             self._stances[n] = cast(StanceJudge, self.verifier).stance(self.question, paper)
         return self._stances[n]
 
+    def _allowed(self, relevance: float) -> list[int]:
+        """The sources a sentence this close to the question may cite: the top one, any the question names (it asked
+        about them: "Compare LocalMamba and EfficientVMamba."), and, when the sentence is close enough, any."""
+        return [n for n, s in self.sources.items()
+                if n == 1 or s.hit.name_match or relevance >= self.settings.relevance_threshold]
+
     def _closest(self, claim: str, numbers: list[int]) -> int | None:
         """The source whose sentences are closest to the claim (embedding+overlap score), else the first."""
         if not numbers:
@@ -400,7 +407,7 @@ class ClaimChecker:
             if self.stance_bars:  # "Yes, <the question>" says nothing but its stance: the stance is checked too
                 return stance_only(self._check_stance(text, claim, implied, sentence, flags), implied)
         rel = self._sentence_relevance(sentence, text)
-        allowed = [n for n in self.sources if n == 1 or rel >= self.settings.relevance_threshold]
+        allowed = self._allowed(rel)
         kept: dict[int, Support] = {}
         for n in sentence.cited:
             if n not in self.sources:

@@ -620,6 +620,11 @@ def test_a_sentence_naming_what_its_source_does_not_mention_is_not_stated_by_it(
     off = ClaimChecker("Which fruit facts hold?", SOURCES, verifier=VERIFIER, threshold=0.5,
                        settings=AnswerSettings(claim_specifics=False))
     assert off.check(cit.split_cited("The kiwi-fact holds for GPT-3 [1].")[0]).claim is not None
+    # a bound the question sets, said back ("more than 12.5%"), is the asker's figure, not the sentence's
+    bound = ClaimChecker("Does the kiwi-fact hold for more than 12.5% of kiwis?", SOURCES, verifier=VERIFIER,
+                         threshold=0.5, settings=AnswerSettings())
+    assert bound.check(cit.split_cited("In winter the kiwi-fact holds for more than 12.5% of kiwis [1].")[0]).claim is not None
+    assert bound.check(cit.split_cited("The kiwi-fact holds for 13.5% of kiwis [1].")[0]).claim is None
 
 
 def test_a_sentence_joining_papers_may_name_what_each_states():

@@ -279,7 +279,7 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)
     if settings.answer.refuse_unmentioned and (missing := unmentioned(q.asked, (f"{s.paper.title} {s.paper.abstract}"
-                                                                               for s in sources))):
+                                                                               for s in sources), bounds=False)):
         # "Were SAVs tested on InternVL?" when no source says InternVL: the model would answer from what they do say
         yield refused_early("no source mentions " + ", ".join(sorted(missing)))
         return

@@ -45,7 +45,7 @@ from typing import cast
 import numpy as np
 
 from assistant.answer import citations as cit
-from assistant.answer.support import STOPWORDS, EmbeddingJudge, content_words, names, stem, unmentioned
+from assistant.answer.support import STOPWORDS, EmbeddingJudge, bounds, content_words, names, stem, unmentioned
 from assistant.config import AnswerSettings
 from assistant.index.chunking import split_sentences
 from assistant.types import Action, Citation, Claim, Flag, Paper, Source
@@ -331,7 +331,8 @@ class ClaimChecker:
         is off. The 1.5B judge passes such claims: it reads what a sentence says, not what it names."""
         if not self.settings.claim_specifics:
             return ""
-        missing = unmentioned(claim, [f"{p.title} {p.abstract}" for p in papers])
+        # a bound the question sets ("more than 10 hours") is the asker's, said back, not the sentence's own figure
+        missing = unmentioned(claim, [f"{p.title} {p.abstract}" for p in papers]) - bounds(self.question)
         return "the source does not mention " + ", ".join(sorted(missing)) if missing else ""
 
     def _joint(self, claim: str, numbers: list[int]) -> Support:

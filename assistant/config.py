@@ -106,7 +106,8 @@ class AnswerSettings(_Section):
     relevance_threshold: float = Field(0.60, description="Similarity to the question a sentence needs to cite any "
                                        "source but the top one (eval/calibrate_relevance.py).")
     refuse_below: float = Field(0.30, ge=0, description="Refuse before the model runs when the best dense "
-                                "similarity is below this and the question names no paper (Retriever.name_matches) "
+                                "similarity is below this, the question names no paper (Retriever.name_matches) "
+                                "and it uses a word no paper uses (Retriever.unknown_words) "
                                 "(eval/calibrate_refusal.py: the lowest answerable eval question, a short name "
                                 "lookup, scores 0.33).")
     refuse_unmentioned: bool = Field(True, description="Refuse before the model runs when the question names a "

@@ -207,3 +207,14 @@ def test_a_title_short_name_the_question_capitalizes_puts_that_paper_first(index
     assert not any(h.name_match for h in lower)
     part = indexed.search("What does Selective Scan mean for Vision Mamba Models?", k=5)  # not a whole short name
     assert not any(h.name_match and h.paper.title.startswith("Vision Mamba:") for h in part)
+
+
+def test_a_short_question_on_the_collections_subject_is_not_refused_for_its_distance(indexed):
+    # "Which papers are about Mamba?" embeds far from every abstract (0.28, under answer.refuse_below), yet every
+    # word of it is in the papers: only a question that also uses words no paper uses is refused unread
+    from assistant.answer import ask
+
+    r = ask.retrieve(ask.Question("Which papers are about Mamba?"), indexed.retriever, 5)
+    assert r.best < indexed.settings.answer.refuse_below and not any(h.name_match for h in r.hits)
+    assert indexed.retriever.unknown_words("Which papers are about Mamba?") == []
+    assert indexed.retriever.unknown_words("What is the capital of France?") == ["capital", "france"]

@@ -272,9 +272,13 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
         timings["total_ms"] = timings["first_sentence_ms"]
         return DoneEvent(refusal(question, r.hits, model, reason, timings=timings, standalone_question=q.search))
 
-    if r.best < settings.answer.refuse_below and not any(h.name_match for h in r.hits):
+    if (r.best < settings.answer.refuse_below and not any(h.name_match for h in r.hits)
+            and (unknown := retriever.unknown_words(q.search))):
+        # far from every abstract and asking about words no paper uses; a short question on the collection's own
+        # subject ("Which papers are about Mamba?") embeds as far, but every word of it is in the papers
         yield SourcesEvent([], q.search)
-        yield refused_early(f"best retrieval similarity {r.best:.2f} is below {settings.answer.refuse_below}")
+        yield refused_early(f"best retrieval similarity {r.best:.2f} is below {settings.answer.refuse_below} and no "
+                            "paper uses " + ", ".join(f"'{w}'" for w in unknown[:3]))
         return
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)

@@ -53,6 +53,10 @@ class Retriever:
         """BM25's best n rows as (paper id, chunk position, paper hash at snapshot time, score)."""
         return [(*self.snapshot.row(r), score) for r, score in self.snapshot.lexical.search(query, n)]
 
+    def unknown_words(self, query: str) -> list[str]:
+        """The query's words that no paper of the collection uses (LexicalIndex.unknown)."""
+        return self.snapshot.lexical.unknown(query)
+
     def name_matches(self, query: str) -> set[str]:
         """Papers the query names (assistant.retrieve.names): by a rare name-like word or a title's short name
         (Snapshot.name_matches); by a word it capitalizes mid-sentence that at most MAX_NAME_PAPERS papers use and

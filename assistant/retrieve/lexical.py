@@ -64,6 +64,16 @@ class LexicalIndex:
         ptr = self.bm25.scores["indptr"]
         return np.asarray(self.bm25.scores["indices"][ptr[t]: ptr[t + 1]])
 
+    def unknown(self, query: str) -> list[str]:
+        """The query's words (its tokens, stopwords and collection framing left out) that no row holds.
+
+        A question with such a word ("the capital of France") asks about something the collection never mentions;
+        one without may still embed far from every abstract when it is short ("Which papers are about Mamba?")."""
+        tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
+                                show_progress=False)
+        vocab = self.bm25.vocab_dict if self.size else {}
+        return list(dict.fromkeys(t for t in tokens[0] if t not in vocab and t not in QUERY_STOPWORDS))
+
     def search(self, query: str, n: int) -> list[tuple[int, float]]:
         n = min(n, self.size)
         tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,

@@ -5,7 +5,7 @@ parameters are part of `TOKENIZER`, which the persisted snapshot is keyed on: a 
 either makes an old snapshot stale instead of silently scoring with other rules.
 
 Queries also drop `QUERY_STOPWORDS`, the words that frame a question to a paper collection
-("Which papers in the collection ..."): they say what is searched, not what about, and BM25
+("List the papers in the collection ..."): they say what is searched, not what about, and BM25
 scored them as content ("Which papers study state space models for vision?" ranked a title
 ending "Insights from 1000 Papers" first). Only queries drop them, so the index is unchanged.
 """
@@ -21,7 +21,9 @@ TOKENIZER = {"bm25s": bm25s.__version__, "stopwords": "en", "lower": True, "stem
              "method": "lucene", "k1": 1.5, "b": 0.75, "text": "title\\nchunk"}
 
 
-QUERY_STOPWORDS = frozenset({"paper", "papers", "article", "articles", "publication", "publications", "collection"})
+# "List the papers on state space models." ranked Diverse Beam Search ("decodes a list of diverse outputs") first
+QUERY_STOPWORDS = frozenset({"paper", "papers", "article", "articles", "publication", "publications", "collection",
+                             "list"})
 
 
 def _tokenize(texts: list[str]) -> bm25s.tokenization.Tokenized:

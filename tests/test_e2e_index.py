@@ -218,3 +218,4 @@ def test_a_short_question_on_the_collections_subject_is_not_refused_for_its_dist
     assert r.best < indexed.settings.answer.refuse_below and not any(h.name_match for h in r.hits)
     assert indexed.retriever.unknown_words("Which papers are about Mamba?") == []
     assert indexed.retriever.unknown_words("What is the capital of France?") == ["capital", "france"]
+    assert indexed.retriever.unknown_words("whats the main finding of the matryoshka paper") == []  # no apostrophe

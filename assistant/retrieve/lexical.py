@@ -21,6 +21,9 @@ TOKENIZER = {"bm25s": bm25s.__version__, "stopwords": "en", "lower": True, "stem
              "method": "lucene", "k1": 1.5, "b": 0.75, "text": "title\\nchunk"}
 
 
+# "whats the main finding ...": no paper writes "whats", and it asks about nothing
+CONTRACTIONS = frozenset("""whats hows whos wheres whens whys thats theres heres lets dont doesnt didnt isnt arent wasnt
+    werent cant couldnt wont wouldnt shouldnt hasnt havent hadnt im ive youre theyre""".split())
 # "List the papers on state space models." ranked Diverse Beam Search ("decodes a list of diverse outputs") first
 QUERY_STOPWORDS = frozenset({"paper", "papers", "article", "articles", "publication", "publications", "collection",
                              "list"})
@@ -67,14 +70,16 @@ class LexicalIndex:
         return np.asarray(self.bm25.scores["indices"][ptr[t]: ptr[t + 1]])
 
     def unknown(self, query: str) -> list[str]:
-        """The query's words (its tokens, stopwords and collection framing left out) that no row holds.
+        """The query's words (its tokens, stopwords, collection framing and contractions typed without their
+        apostrophe left out) that no row holds.
 
         A question with such a word ("the capital of France") asks about something the collection never mentions;
         one without may still embed far from every abstract when it is short ("Which papers are about Mamba?")."""
         tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
                                 show_progress=False)
         vocab = self.bm25.vocab_dict if self.size else {}
-        return list(dict.fromkeys(t for t in tokens[0] if t not in vocab and t not in QUERY_STOPWORDS))
+        return list(dict.fromkeys(t for t in tokens[0] if t not in vocab and t not in QUERY_STOPWORDS
+                                  and t not in CONTRACTIONS))
 
     def search(self, query: str, n: int) -> list[tuple[int, float]]:
         n = min(n, self.size)

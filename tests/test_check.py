@@ -580,6 +580,10 @@ def test_bare_markers_answering_which_paper_are_names_checked_for_what_the_quest
     # not a "which paper" question, or not bare markers: left as it was
     assert cit.named_answer("[1]", "What is the mango-fact?") == "[1]"
     assert cit.named_answer("[1] has it.", "Which paper has the mango-fact?") == "[1] has it."
+    # a request for papers typed otherwise ("mango-fact papers?", "List the papers on ...") is read the same way
+    for asked in ("mango-fact papers?", "List the papers on mango-fact.", "papers about mango-fact?"):
+        shown, _ = _verify("[1], [2]", question=asked)
+        assert shown == ['"Beta" is about mango-fact [2].'], asked
 
 
 def test_a_named_answer_is_read_by_the_abstract_judge_against_its_own_bar():

@@ -306,6 +306,38 @@ def is_name_of(text: str, title: str) -> bool:
     return full == said or full[len(said):].lstrip()[:1] in tuple(":-\u2013\u2014(|")
 
 
+_NOUNS = r"(?:papers?|works?|articles?|studies|publications?)"
+_LIST_REQUEST = re.compile(  # "List the papers on X.", "Show me papers that use X", "papers about X?"
+    rf"^\s*(?:(?:please\s+)?(?:list|show(?:\s+me)?|find|give(?:\s+me)?)\s+(?:all\s+)?(?:the\s+)?|any\s+)?{_NOUNS}\s+"
+    r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+)?"
+    r"(?:(?P<about>on|about|regarding|covering)|(?:that|which))\s+(?P<rest>.+?)[\s.?!]*$", re.I)
+# "zero-shot learning papers?": a few words and a plural noun, nothing else
+_TOPIC_PAPERS = re.compile(r"^\s*(?P<rest>\w[\w'-]*(?:\s+[\w'-]+){0,4}?)\s+(?:papers|works|articles|studies|publications)"
+                           r"[\s.?!]*$", re.I)
+
+
+def which_form(question: str) -> str:
+    """A request for papers typed as users type it, said as "Which papers ...?" (the form named_answer reads); any
+    other question as it is.
+
+    >>> which_form("List the papers on sparse autoencoders."), which_form("papers about state space models?")
+    ('Which papers are about sparse autoencoders?', 'Which papers are about state space models?')
+    >>> which_form("Show me papers that use CLIP"), which_form("zero-shot learning papers?")
+    ('Which papers use CLIP?', 'Which papers are about zero-shot learning?')
+    >>> which_form("What is Mamba?"), which_form("Which papers study SSMs?"), which_form("Do these papers agree?")
+    ('What is Mamba?', 'Which papers study SSMs?', 'Do these papers agree?')
+    >>> which_form("whats the main result of the colbertv2 paper"), which_form("the other papers")
+    ('whats the main result of the colbertv2 paper', 'the other papers')
+    """
+    if m := _LIST_REQUEST.match(question):
+        return f"Which papers {'are about ' if m.group('about') else ''}{m.group('rest')}?"
+    if (m := _TOPIC_PAPERS.match(question)) and not re.match(
+            r"(?:which|what|whats|how|why|who|where|when|do|does|did|are|is|was|were|can|could|list|show|find|any|all|"
+            r"the|these|those|other)\b", m.group("rest"), re.I):
+        return f"Which papers are about {m.group('rest')}?"
+    return question
+
+
 def named_answer(sentence: str, question: str, titles: dict[int, str] | None = None) -> str:
     """A sentence of bare markers ("[1]", "[1] and [2]"), or one source's name and its marker ("S^3 [1]"),
     answering "Which paper(s) <predicate>?" is a name used as the whole answer: it becomes "[1] <predicate>.",
@@ -336,8 +368,10 @@ def named_answer(sentence: str, question: str, titles: dict[int, str] | None = N
     '[2] explains what X means, and how it extends to Y.'
     >>> named_answer("[2]", "Which papers formally connect Mamba to attention?")
     '[2] formally connects Mamba to attention.'
+    >>> named_answer("[1], [2]", "List the papers on sparse autoencoders.")  # which_form
+    '[1] and [2] are about sparse autoencoders.'
     """
-    m = _WHICH.match(question)
+    m = _WHICH.match(which_form(question))
     if m and re.match(r"(?:do|does|did)\b", m.group("rest"), re.I) and not _DO_VERB.fullmatch(m.group("rest")):
         m = None  # "does" is the auxiliary: the question's predicate is not what the paper does
     cited = _numbers_in(sentence)
@@ -371,7 +405,7 @@ def lists_papers(question: str) -> bool:
     >>> lists_papers("What works best for retrieval?"), lists_papers("Which papers don't use attention?")
     (False, False)
     """
-    m = _WHICH.match(question)
+    m = _WHICH.match(which_form(question))
     return m is not None and m.group("noun").lower() in {"papers", "studies", "articles", "publications"} \
         and not _NEGATED.match(m.group("rest")) and named_answer("[1]", question) != "[1]"
 

@@ -196,8 +196,8 @@ class VerifySettings(_Section):
                            "sentence closest to Q is quoted. Costs a whole-abstract judge read per backing source until one "
                            "states P.")
     standalone: bool = Field(True, description="In answers, a kept sentence that opens by pointing back ('It ...', "
-                             "'This is because ...') at a draft sentence that was not shown is replaced by its source's "
-                             "sentence closest to it, quoted: the reader could not tell what 'it' is. No judge call.")
+                             "'This is because ...') at a draft sentence that was not shown is replaced by the source "
+                             "sentence(s) it rests on, quoted: the reader could not tell what 'it' is. No judge call.")
     overlap_threshold: float = Field(0.837, description="Embedding+overlap score needed (best F0.5 on the dev pairs, "
                                      "eval/bench_verifiers.py).")
 

@@ -826,3 +826,19 @@ def test_a_sentence_pointing_back_at_one_not_shown_gives_way_to_the_source_sente
                                             "\u201cThe warm kiwis grow in winter\u201d."]
     plain = shown(first=0.1, second="Alpha uses mango-fact to warm kiwis [1].")  # points at nothing: as written
     assert render_claims(plain.claims) == "Alpha uses mango-fact to warm kiwis [1]."
+    # a first sentence points at what the question names: it stands
+    verifier = ScriptedVerifier({("mango-fact", "Alpha"): 0.9})
+    checker = ClaimChecker("How does alpha grow kiwis?", sources, verifier=verifier, threshold=0.5,
+                           settings=AnswerSettings(), judge=RestsOn(), standalone=True)  # type: ignore[arg-type]
+    v = ask.Verified()
+    list(ask.verify([draft[1]], checker, sources, v))
+    assert render_claims(v.claims) == "It uses mango-fact to warm kiwis [1]."
+    # its source sentence shown already: nothing is shown again, and no second replacement is reported
+    verifier = ScriptedVerifier({("banana-fact", "Alpha"): 0.1, ("mango-fact", "Alpha"): 0.9})
+    checker = ClaimChecker("How does alpha grow kiwis?", sources, verifier=verifier, threshold=0.5,
+                           settings=AnswerSettings(), judge=RestsOn(), standalone=True)  # type: ignore[arg-type]
+    v = ask.Verified()
+    list(ask.verify([*draft, "Alpha grows kiwis with banana-fact in June [1].", "They use mango-fact to warm kiwis [1]."],
+                    checker, sources, v))
+    assert render_claims(v.claims) == "\u201cOur method uses mango-fact to warm kiwis\u201d [1]."
+    assert [f.action for f in v.flags].count(Action.UNANCHORED) == 1 and v.flags[-1].action == Action.REPEATED

@@ -156,7 +156,8 @@ class Verified:
     text: list[str] = field(default_factory=list)  # the draft, as the model wrote it
     refused: bool = False
     verify_s: float = 0.0
-    last_shown: bool = False  # the last draft sentence checked was shown (see ClaimChecker.alone)
+    last_shown: bool = True  # the last draft sentence checked was shown; before the first, the question says
+    # what "it" is (see ClaimChecker.alone)
 
 
 def verify(sentences: list[str], checker: ClaimChecker, sources: list[Source], out: Verified) -> Iterator[str]:
@@ -283,7 +284,7 @@ def ask_stream(question: str, *, settings: Settings, retriever: Retriever, llm: 
     sources = evidence(r, judge, llm, settings)
     yield SourcesEvent(sources, q.search)
     if settings.answer.refuse_unmentioned and (missing := unmentioned(q.asked, (f"{s.paper.title} {s.paper.abstract}"
-                                                                               for s in sources), bounds=False)):
+                                                                               for s in sources), keep_bounds=False)):
         # "Were SAVs tested on InternVL?" when no source says InternVL: the model would answer from what they do say
         yield refused_early("no source mentions " + ", ".join(sorted(missing)))
         return

@@ -72,17 +72,19 @@ def _root(word: str) -> str:
     return stem(word)
 
 
-_STOP_ROOTS = frozenset(_root(w) for w in STOPWORDS)
+def _inflected_stopword(word: str) -> bool:
+    """A stopword with an inflection ("uses", "shows", "approaches"), compared whole: "authorship" is not "author"."""
+    return any(word.endswith(s) and word[: -len(s)] in STOPWORDS for s in ("s", "es", "d", "ed", "ing"))
 
 
 def roots(text: str) -> set[str]:
     """The text's content words without their inflections (markers left out). A stopword's inflected form is a
     stopword too: "Vision Mamba uses attention" says nothing that "Does Vision Mamba use attention?" does not.
 
-    >>> sorted(roots("Vision Mamba uses self-attention [2].")), sorted(roots("It shows tested gains."))
-    (['mamba', 'self-a', 'vision'], ['gain', 'test'])
+    >>> sorted(roots("Vision Mamba uses self-attention [2].")), sorted(roots("It shows tested authorship gains."))
+    (['mamba', 'self-a', 'vision'], ['author', 'gain', 'test'])
     """
-    return {r for w in content_words(cit.MARKER.sub("", text)) if (r := _root(w)) not in _STOP_ROOTS}
+    return {_root(w) for w in content_words(cit.MARKER.sub("", text)) if not _inflected_stopword(w)}
 
 
 def repeats(text: str, cited: list[int], shown: list[Claim], share: float) -> bool:
@@ -210,7 +212,8 @@ def opposite_clause(claim: str, paper: Paper, share: float) -> str | None:
 # "Instead, they ..."); "This paper ..." points at the source it cites
 _REFERS_BACK = re.compile(r"^\W*(?:(?:however|instead|thus|therefore|hence|moreover|also|additionally|furthermore|"
                           r"in addition|as a result|in turn)\s*,?\s*)?(?:it|its|they|their|them|these|those|such|"
-                          r"this(?!\s+(?:paper|work|study|article|survey|abstract)\b))\b", re.I)
+                          r"this(?!\s+(?:paper|work|study|article|survey|abstract)\b))\b(?!\s+(?:papers|works|"
+                          r"studies|articles|surveys)\b)", re.I)
 
 
 def refers_back(sentence: str) -> bool:
@@ -220,6 +223,8 @@ def refers_back(sentence: str) -> bool:
     (True, True)
     >>> refers_back("This paper trains CLIP."), refers_back("Items are ranked."), refers_back("This is because X.")
     (False, False, True)
+    >>> refers_back("These papers both use CLIP [1][2].")
+    False
     """
     return bool(_REFERS_BACK.match(sentence))
 
@@ -332,7 +337,7 @@ class ClaimChecker:
         if not self.settings.claim_specifics:
             return ""
         # a bound the question sets ("more than 10 hours") is the asker's, said back, not the sentence's own figure
-        missing = unmentioned(claim, [f"{p.title} {p.abstract}" for p in papers]) - bounds(self.question)
+        missing = unmentioned(claim, [f"{p.title} {p.abstract}" for p in papers]) - (bounds(claim) & bounds(self.question))
         return "the source does not mention " + ", ".join(sorted(missing)) if missing else ""
 
     def _joint(self, claim: str, numbers: list[int]) -> Support:
@@ -533,7 +538,8 @@ class ClaimChecker:
 
     def alone(self, checked: Checked, after_shown: bool) -> Checked:
         """A kept sentence that opens by pointing back (`refers_back`) when the draft sentence before it was not shown
-        (`after_shown` False; or there was none): "They perform near chance level [1]" with no "they" left, or "This
+        (`after_shown` False; a first sentence points at the question): "They perform near chance level [1]" with no
+        "they" left, or "This
         is because ..." after a removed "No, ...", which then reads as the answer. The sentence(s) it rests on, of its
         best backing source, are quoted instead, in their order, as _premise quotes (a sentence shown already is not
         repeated). The sentence stands when it is a quote already, or rests on no sentence."""
@@ -542,16 +548,19 @@ class ClaimChecker:
             return checked
         n = max(claim.cited, key=lambda k: claim.support.get(k, 0.0), default=None)
         lines = [x.strip() for x in (claim.evidence.get(n, "") if n is not None else "").splitlines() if x.strip()]
-        if n is None or not lines:
+        # quotable: one or two sentences, not the title (a judge that keeps a whole text gives no sentence to quote)
+        if n is None or not lines or len(lines) > 2 or any(len(split_sentences(x)) != 1 for x in lines) \
+                or lines == [self.sources[n].paper.title]:
             return checked
-        flags = [*checked.flags, Flag(Action.UNANCHORED, claim.text, n, claim.support.get(n),
-                                      reason=f"the sentence points back at one not shown: [{n}]'s own words are shown")]
         quotes = [Claim(quoted(x), [n], {n: x}, {n: claim.support.get(n, 0.0)}, verbatim=True)
                   for x in dict.fromkeys(lines) if x not in self._quoted]
         self._quoted.update(lines)
         if not quotes:
-            return Checked(None, [*flags, Flag(Action.REPEATED, claim.text, n, reason="its source's sentence is shown above")])
-        return Checked(quotes[0], flags, quotes[1:])
+            return Checked(None, [*checked.flags, Flag(Action.REPEATED, claim.text, n,
+                                                       reason="its source's sentence is shown above")])
+        flag = Flag(Action.UNANCHORED, claim.text, n, claim.support.get(n),
+                    reason=f"the sentence points back at one not shown: [{n}]'s own words are shown")
+        return Checked(quotes[0], [*checked.flags, flag], quotes[1:])
 
     def _contradicted(self, text: str, claim: str, n: int, score: float) -> Flag | None:
         """For "Yes, <an affirmed finding>" where the judge reads a stance (yes/no questions), a CONTRADICTED flag

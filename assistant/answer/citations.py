@@ -310,10 +310,19 @@ _NOUNS = r"(?:papers?|works?|articles?|studies|publications?)"
 _LIST_REQUEST = re.compile(  # "List the papers on X.", "Show me papers that use X", "papers about X?"
     rf"^\s*(?:(?:please\s+)?(?:list|show(?:\s+me)?|find|give(?:\s+me)?)\s+(?:all\s+)?(?:the\s+)?|any\s+)?{_NOUNS}\s+"
     r"(?:(?:in|of|from)\s+(?:the|this)\s+collection\s+)?"
-    r"(?:(?P<about>on|about|regarding|covering)|(?:that|which))\s+(?P<rest>.+?)[\s.?!]*$", re.I)
+    r"(?:(?P<about>on|about|regarding|covering)|(?:that|which))\s+(?P<rest>[^.?!]+?)[\s.?!]*$", re.I)
 # "zero-shot learning papers?": a few words and a plural noun, nothing else
 _TOPIC_PAPERS = re.compile(r"^\s*(?P<rest>\w[\w'-]*(?:\s+[\w'-]+){0,4}?)\s+(?:papers|works|articles|studies|publications)"
                            r"[\s.?!]*$", re.I)
+
+
+# words that make "<words> papers" a request or a choice of papers, not a topic ("Compare the two papers", "recent
+# papers?", "Case studies")
+_NOT_A_TOPIC = (r"\b(?:which|what|whats|how|why|who|where|when|do|does|did|are|is|was|were|can|could|list|show|find|"
+                r"any|all|the|these|those|other|compare|summarize|summarise|explain|recommend|describe|give|tell|read|"
+                r"suggest|some|two|three|both|key|recent|latest|top|many|no|my|your|our|good|best|more|few|several|"
+                r"important|relevant|interesting|seminal|new|related|previous|earlier|future|case|original|cited|"
+                r"similar|these|such|main|major|influential)\b")
 
 
 def which_form(question: str) -> str:
@@ -328,12 +337,15 @@ def which_form(question: str) -> str:
     ('What is Mamba?', 'Which papers study SSMs?', 'Do these papers agree?')
     >>> which_form("whats the main result of the colbertv2 paper"), which_form("the other papers")
     ('whats the main result of the colbertv2 paper', 'the other papers')
+    >>> which_form("Compare the two papers"), which_form("recent papers?"), which_form("Future works")
+    ('Compare the two papers', 'recent papers?', 'Future works')
+    >>> which_form("Show me papers that use CLIP. What do they find?")
+    'Show me papers that use CLIP. What do they find?'
+
     """
     if m := _LIST_REQUEST.match(question):
         return f"Which papers {'are about ' if m.group('about') else ''}{m.group('rest')}?"
-    if (m := _TOPIC_PAPERS.match(question)) and not re.match(
-            r"(?:which|what|whats|how|why|who|where|when|do|does|did|are|is|was|were|can|could|list|show|find|any|all|"
-            r"the|these|those|other)\b", m.group("rest"), re.I):
+    if (m := _TOPIC_PAPERS.match(question)) and not re.search(_NOT_A_TOPIC, m.group("rest"), re.I):
         return f"Which papers are about {m.group('rest')}?"
     return question
 

@@ -92,7 +92,7 @@ _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
 
 
 _BOUND = re.compile(r"\b(?:below|above|under|over|beyond|exceed(?:s|ing)?|(?:more|less|fewer|greater|higher|lower|"
-                    r"larger|smaller|better|worse) than|at (?:least|most))\s+(?:[~$]\s*)?(\d[\d,]*(?:\.\d+)?)(?![\w.])", re.I)
+                    r"larger|smaller|better|worse) than|at (?:least|most))\s+(?:[~$]\s*)?(\d[\d,]*(?:\.\d+)?)(?!\w|\.\d)", re.I)
 
 
 def bounds(question: str) -> set[str]:
@@ -100,14 +100,16 @@ def bounds(question: str) -> set[str]:
 
     >>> sorted(bounds("Does it train for more than 10 hours on at least 1,000 images over 2D scans?"))
     ['10', '1000']
+    >>> bounds("Is p below 0.05.")
+    {'0.05'}
     """
     return {m.replace(",", "") for m in _BOUND.findall(question)}
 
 
-def unmentioned(question: str, texts: Iterable[str], bounds: bool = True) -> set[str]:
+def unmentioned(question: str, texts: Iterable[str], keep_bounds: bool = True) -> set[str]:
     """The question's specifics that none of the texts contains (compared lower-cased): a paper cannot answer a
     question about InternVL or a 0.05% dose that it never mentions. A hyphenated name counts as mentioned by its
-    head ("S4" for "S4-level"). With `bounds` False, a number the question compares against ("below 0.5", "more
+    head ("S4" for "S4-level"). With `keep_bounds` False, a number the question compares against ("below 0.5", "more
     than 48 hours") is a bound the asker sets, not a specific: "Is the Hurst parameter below 0.5?" is answered by
     a paper reporting 0.70.
 
@@ -115,10 +117,10 @@ def unmentioned(question: str, texts: Iterable[str], bounds: bool = True) -> set
     ['0.05', 'InternVL']
     >>> unmentioned("It keeps 10 features at 1.3G FLOPs.", ["Ten features suffice at 1.3G FLOPs."])
     set()
-    >>> unmentioned("Is H below 0.5?", ["H is 0.70."]), unmentioned("Is H below 0.5?", ["H is 0.70."], bounds=False)
+    >>> unmentioned("Is H below 0.5?", ["H is 0.70."]), unmentioned("Is H below 0.5?", ["H is 0.70."], keep_bounds=False)
     ({'0.5'}, set())
     """
-    if not bounds:
+    if not keep_bounds:
         question = _BOUND.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "a bound", question)
     text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(0)], " ".join(texts).lower().replace(",", ""))
 

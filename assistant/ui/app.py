@@ -102,8 +102,11 @@ def _follow_up(a: Assistant, items: list[Any], message: str) -> Resolved:
     """What to ask for `message` after the earlier answers: as it stands, with the paper the last answer cited
     written into it ("What did they improve?"), or through the model's rewrite (serve.conversation.resolve)."""
 
-    def top(text: str) -> PaperRef | None:
-        hits = a.search(text, 1)
+    def top(text: str) -> PaperRef | None:  # as the API's: a sentence that cannot be searched is skipped
+        try:
+            hits = a.search(text, 1)
+        except AssistantError:
+            return None
         return PaperRef(hits[0].paper.paper_id, hits[0].paper.title) if hits else None
 
     return resolve(_conversation(items, message), memory=AnswerMemory(1), search=top)

@@ -21,12 +21,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import replay_check
 from bench_answers import collection_assistant, read_rows  # eval/
 from calibrate_answered import cached_judge
-from calibrate_stance_judge import case, replay
+from calibrate_stance_judge import case
 
-from assistant.answer import ask
-from assistant.answer.check import stance_quotes
 from assistant.evaluate.scoring import answer_metrics
 from assistant.types import Action, Answer
 
@@ -37,11 +36,10 @@ KEEP = ("false_refusal_rate", "refusal_recall", "unanswerable_with_citation", "c
 
 
 def shown(a: Any, row: dict[str, Any], c: dict[str, Any], verifier: Any, standalone: bool) -> Answer:
-    s = a.settings.verify
-    v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=a.settings.answer,
-               named=s.llm_named_threshold, premises=s.premises, standalone=standalone)
-    v.claims += [] if v.refused else stance_quotes(v.claims)
-    return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
+    """The answer replay_check.shown gives with verify.standalone as asked, every other rule as shipped."""
+    settings = a.settings.model_copy(deep=True)
+    settings.verify.standalone = standalone
+    return replay_check.shown(a, settings, row, c, verifier)
 
 
 def as_row(row: dict[str, Any], ans: Answer) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def shown(a: Assistant, settings: Settings, row: dict[str, Any], c: dict[str, An
     """The answer the check shows for the row's draft under `settings`, as ask.ask_stream and finalize make it."""
     s = settings.verify
     v = replay(a, c, verifier, (s.stance_yes, s.stance_no), answers=s.answers, answer=settings.answer,
-               named=s.llm_named_threshold, read_shown=s.read_shown, quote=s.quote_answers, listed=s.name_every_source)
+               named=s.llm_named_threshold, read_shown=s.read_shown, quote=s.quote_answers, listed=s.name_every_source,
+               premises=s.premises, standalone=s.standalone)
     v.claims += [] if v.refused else stance_quotes(v.claims)
     return ask.finalize(row["question"], ask.Question(row["question"]), c["retrieved"], c["sources"], v, "", {})
 

@@ -216,14 +216,14 @@ _REFERS_BACK = re.compile(r"^\W*(?:(?:however|instead|thus|therefore|hence|moreo
                           r"studies|articles|surveys)\b)", re.I)
 
 
-def refers_back(sentence: str) -> bool:
+def opens_pointing_back(sentence: str) -> bool:
     """Whether a sentence opens by pointing back at the one before it.
 
-    >>> refers_back("It was tested on 15 benchmarks."), refers_back("Instead, they fine-tune CLIP.")
+    >>> opens_pointing_back("It was tested on 15 benchmarks."), opens_pointing_back("Instead, they fine-tune CLIP.")
     (True, True)
-    >>> refers_back("This paper trains CLIP."), refers_back("Items are ranked."), refers_back("This is because X.")
+    >>> opens_pointing_back("This paper trains CLIP."), opens_pointing_back("Items are ranked."), opens_pointing_back("This is because X.")
     (False, False, True)
-    >>> refers_back("These papers both use CLIP [1][2].")
+    >>> opens_pointing_back("These papers both use CLIP [1][2].")
     False
     """
     return bool(_REFERS_BACK.match(sentence))
@@ -537,14 +537,14 @@ class ClaimChecker:
         return Checked(Claim(quoted(line), [n], {n: line}, {n: round(kept[n].score, 3)}, verbatim=True), flags)
 
     def alone(self, checked: Checked, after_shown: bool) -> Checked:
-        """A kept sentence that opens by pointing back (`refers_back`) when the draft sentence before it was not shown
+        """A kept sentence that opens by pointing back (`opens_pointing_back`) when the draft sentence before it was not shown
         (`after_shown` False; a first sentence points at the question): "They perform near chance level [1]" with no
         "they" left, or "This
         is because ..." after a removed "No, ...", which then reads as the answer. The sentence(s) it rests on, of its
         best backing source, are quoted instead, in their order, as _premise quotes (a sentence shown already is not
         repeated). The sentence stands when it is a quote already, or rests on no sentence."""
         claim = checked.claim
-        if not self.standalone or after_shown or claim is None or claim.verbatim or not refers_back(claim.text):
+        if not self.standalone or after_shown or claim is None or claim.verbatim or not opens_pointing_back(claim.text):
             return checked
         n = max(claim.cited, key=lambda k: claim.support.get(k, 0.0), default=None)
         lines = [x.strip() for x in (claim.evidence.get(n, "") if n is not None else "").splitlines() if x.strip()]

@@ -29,6 +29,13 @@ QUERY_STOPWORDS = frozenset({"paper", "papers", "article", "articles", "publicat
                              "list"})
 
 
+def _query_tokens(query: str) -> list[str]:
+    """A query's tokens as the index tokenizes text, less the words that frame it to the collection."""
+    tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
+                            show_progress=False)
+    return [t for t in tokens[0] if t not in QUERY_STOPWORDS]
+
+
 def _tokenize(texts: list[str]) -> bm25s.tokenization.Tokenized:
     return bm25s.tokenize(texts, stopwords=TOKENIZER["stopwords"], lower=True, show_progress=False)
 
@@ -75,17 +82,12 @@ class LexicalIndex:
 
         A question with such a word ("the capital of France") asks about something the collection never mentions;
         one without may still embed far from every abstract when it is short ("Which papers are about Mamba?")."""
-        tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
-                                show_progress=False)
         vocab = self.bm25.vocab_dict if self.size else {}
-        return list(dict.fromkeys(t for t in tokens[0] if t not in vocab and t not in QUERY_STOPWORDS
-                                  and t not in CONTRACTIONS))
+        return list(dict.fromkeys(t for t in _query_tokens(query) if t not in vocab and t not in CONTRACTIONS))
 
     def search(self, query: str, n: int) -> list[tuple[int, float]]:
         n = min(n, self.size)
-        tokens = bm25s.tokenize([query], stopwords=TOKENIZER["stopwords"], lower=True, return_ids=False,
-                                show_progress=False)
-        known = [t for t in tokens[0] if t in self.bm25.vocab_dict and t not in QUERY_STOPWORDS] if n else []
+        known = [t for t in _query_tokens(query) if t in self.bm25.vocab_dict] if n else []
         if not known:
             return []
         rows, scores = self.bm25.retrieve([known], k=n, show_progress=False, n_threads=1)

@@ -110,6 +110,15 @@ def plain(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\u2019", "'").replace("\u2018", "'")
 
 
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether the word at `at` begins the text, a sentence or a line (quotes, brackets and bullets before it aside):
+    there a capital says nothing."""
+    before = text[:at]
+    lead = _LEAD.search(before)
+    rest = before[: lead.start()] if lead else before
+    return not rest or rest[-1] in _SENTENCE_END or "\n" in before[len(rest):]
+
+
 def capitalized_words(query: str) -> set[str]:
     """Words of four or more characters the query writes with a capital where no sentence or line starts, other
     than name-like words (name_tokens has those): "Faiss", "Matryoshka", "Bricks". A hyphenated word gives its
@@ -123,10 +132,7 @@ def capitalized_words(query: str) -> set[str]:
     query = plain(query)
     out = set()
     for m in _PLAIN_WORD.finditer(query):
-        before = query[: m.start()]
-        lead = _LEAD.search(before)
-        rest = before[: lead.start()] if lead else before
-        starts = not rest or rest[-1] in _SENTENCE_END or "\n" in before[len(rest):]
+        starts = _starts_sentence(query, m.start())
         for i, part in enumerate(m.group(0).removesuffix("'s").split("-")):
             if len(part) >= 4 and part[0].isupper() and (i or not starts) and not name_tokens(part):
                 out.add(part)
@@ -146,10 +152,7 @@ def capitalized_runs(query: str) -> list[str]:
     runs: list[tuple[bool, list[str]]] = []  # (begins a sentence, words)
     end = -1
     for m in _PLAIN_WORD.finditer(query):
-        before = query[: m.start()]
-        lead = _LEAD.search(before)
-        rest = before[: lead.start()] if lead else before
-        starts = not rest or rest[-1] in _SENTENCE_END or "\n" in before[len(rest):]
+        starts = _starts_sentence(query, m.start())
         if not m.group(0)[0].isupper():
             end = -1
             continue

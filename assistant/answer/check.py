@@ -221,8 +221,10 @@ def opens_pointing_back(sentence: str) -> bool:
 
     >>> opens_pointing_back("It was tested on 15 benchmarks."), opens_pointing_back("Instead, they fine-tune CLIP.")
     (True, True)
-    >>> opens_pointing_back("This paper trains CLIP."), opens_pointing_back("Items are ranked."), opens_pointing_back("This is because X.")
-    (False, False, True)
+    >>> opens_pointing_back("This paper trains CLIP."), opens_pointing_back("Items are ranked.")
+    (False, False)
+    >>> opens_pointing_back("This is because X.")
+    True
     >>> opens_pointing_back("These papers both use CLIP [1][2].")
     False
     """
